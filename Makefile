@@ -1,0 +1,43 @@
+# Prêt à dépenser credit scoring: every target honours the HC_* environment variables (see README).
+SHELL := /bin/bash
+PYTHON_BIN ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CLIENTS ?= 50000
+SEED ?= 42
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help setup data run test lint bench-data clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON_BIN) >/dev/null || { echo "error: $(PYTHON_BIN) not found (Python 3.11 is required)"; exit 1; }
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv (Python 3.11) and install requirements.txt (no-op when up to date)
+
+data: setup ## write synthetic Kaggle-format files into $HC_DATA_DIR [CLIENTS=N SEED=S]
+	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED)
+
+run: setup ## the main job: data (or the real files already in $HC_DATA_DIR)
+	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
+
+test: setup ## the whole test suite
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: setup ## ruff
+	$(PY) -m ruff check .
+
+bench-data: setup ## full-size generation (356,255 clients): wall time and peak RSS
+	$(PY) -m warehouse.synth.bench --clients 356255 --seed $(SEED)
+
+clean: ## remove generated data, databases and reports (keeps .venv)
+	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns dbt_project/target dbt_project/logs

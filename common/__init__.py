@@ -1,0 +1,1 @@
+"""Code shared by every Python stage: the settings object."""
