@@ -1,0 +1,21 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared Home Credit facts (`../shared`): tests using it skip when it is absent, but fail under CI=true."""
+    path = (REPO_ROOT / ".." / "shared").resolve()
+    if not path.is_dir():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{path} is missing: CI=true requires the shared Home Credit facts")
+        pytest.skip(f"{path} is absent (the shared Home Credit facts)")
+    return path

@@ -1,0 +1,5 @@
+"""`python -m warehouse.load`: see `warehouse.load.cli`."""
+
+from warehouse.load.cli import main
+
+raise SystemExit(main())
