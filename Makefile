@@ -9,7 +9,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup data run test lint bench-data clean
+.PHONY: help setup data load run test lint bench-data clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ setup: $(STAMP) ## create .venv (Python 3.11) and install requirements.txt (no-o
 
 data: setup ## write synthetic Kaggle-format files into $HC_DATA_DIR [CLIENTS=N SEED=S]
 	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED)
+
+load: setup ## load the CSVs of $HC_DATA_DIR into DuckDB schema raw
+	$(PY) -m warehouse.load
 
 run: setup ## the main job: data (or the real files already in $HC_DATA_DIR)
 	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
