@@ -105,7 +105,7 @@ def generate(n_clients: int, seed: int, out_dir: Path, oracle_path: Path, progre
     oracle_path.parent.mkdir(parents=True, exist_ok=True)
     plan = make_plan(n_clients, seed)
     scale = max(1.0, FULL_SIZE / n_clients)
-    id_seqs = {"prev": IdSequence(1_000_001, 1.08 * scale), "bureau": IdSequence(5_000_001, 1.06 * scale)}
+    id_seqs = {"prev": IdSequence(1_000_001, 1.03 * scale), "bureau": IdSequence(5_000_001, 1.06 * scale)}
     con = connection()
     tables = ["application_train", "application_test", *HISTORY]
     writers = {t: CsvWriter(out_dir / spec[t].file, spec[t].column_names, con) for t in tables}
