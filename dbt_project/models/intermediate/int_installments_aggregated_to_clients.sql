@@ -10,8 +10,11 @@ installments as (
 payments as (
     select
         *,
-        greatest(days_entry_payment - days_instalment, 0) as days_late,
-        greatest(days_instalment - days_entry_payment, 0) as days_early,
+        -- NULL for a missed payment (no entry date): greatest() alone would ignore the NULL and give 0
+        case when days_entry_payment is not null
+            then greatest(days_entry_payment - days_instalment, 0) end as days_late,
+        case when days_entry_payment is not null
+            then greatest(days_instalment - days_entry_payment, 0) end as days_early,
         {{ safe_divide('amt_payment', 'amt_instalment') }} as payment_ratio,
         greatest(amt_instalment - coalesce(amt_payment, 0), 0) as amount_underpaid,
         amt_payment is null as is_missed,
