@@ -2,7 +2,7 @@
 -- columns (categories left as VARCHAR), the derived application features and the per-client aggregates of
 -- the six history tables. Clients without rows in a history table get 0 in that table's *_count_* columns
 -- and NULL in its other aggregates.
-{%- set history_count_pattern = '^(bureau|previous|pos_cash|installments|credit_card)_count_' %}
+{%- set history_prefixes = ['bureau', 'previous', 'pos_cash', 'installments', 'credit_card'] %}
 with
 
 applications as (
@@ -52,10 +52,14 @@ joined as (
 ),
 
 zero_filled as (
-    -- no row in a history table means zero of everything it counts
+    -- no row in a history table means zero of everything it counts; each table's block starts with its counts
     select
-        columns(lambda c: not regexp_matches(c, '{{ history_count_pattern }}')),
-        coalesce(columns(lambda c: regexp_matches(c, '{{ history_count_pattern }}')), 0)
+        columns(lambda c: not regexp_matches(c, '^({{ history_prefixes | join('|') }})_')),
+        {%- for prefix in history_prefixes %}
+        coalesce(columns('^{{ prefix }}_count_'), 0),
+        columns(lambda c: regexp_matches(c, '^{{ prefix }}_') and not regexp_matches(c, '^{{ prefix }}_count_'))
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from joined
 )
 
