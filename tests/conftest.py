@@ -19,3 +19,13 @@ def shared_dir() -> Path:
             pytest.fail(f"{path} is missing: CI=true requires the shared Home Credit facts")
         pytest.skip(f"{path} is absent (the shared Home Credit facts)")
     return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small seeded synthetic data set (4,000 clients, seed 3): (data folder, oracle CSV). Never modify it."""
+    from warehouse.synth.generate import generate
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate(4000, 3, root / "raw", root / "oracle.csv", progress=False)
+    return root / "raw", root / "oracle.csv"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from common.settings import get_settings
 from warehouse.spec import load_spec
-from warehouse.synth.descriptions import FILE_NAME, write_descriptions
+from warehouse.synth.descriptions import FILE_NAME
 from warehouse.synth.generate import FULL_SIZE, generate
 from warehouse.synth.guard import ForeignFilesError, check_writable, holds_generated, read_manifest, write_manifest
 
@@ -80,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         tmp.mkdir(parents=True)
         rows = generate(args.clients, args.seed, tmp, tmp / "oracle.csv", progress=not args.no_progress)
-        write_descriptions(tmp)
         oracle.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp / "oracle.csv", oracle)
         _publish(tmp, out, files + [FILE_NAME])

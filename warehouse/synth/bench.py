@@ -11,6 +11,11 @@ import time
 from pathlib import Path
 
 
+def _data_rows(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh) - 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=356_255, help="clients to generate (default: Kaggle's 356255)")
@@ -23,8 +28,7 @@ def main() -> None:
         subprocess.run(cmd, check=True)
         wall = time.perf_counter() - start
         peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
-        rows = sum(sum(1 for _ in open(p, "rb")) - 1 for p in Path(tmp, "raw").glob("*.csv")
-                   if p.name != "HomeCredit_columns_description.csv")
+        rows = sum(_data_rows(p) for p in Path(tmp, "raw").glob("*.csv") if p.name != "HomeCredit_columns_description.csv")
         size_gb = sum(p.stat().st_size for p in Path(tmp, "raw").glob("*.csv")) / 1024**3
     print(f"clients: {args.clients}")
     print(f"rows written: {rows:,} ({size_gb:.2f} GB of CSV)")

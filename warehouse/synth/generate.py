@@ -14,6 +14,7 @@ from tqdm import tqdm
 from warehouse.spec import load_spec
 from warehouse.synth.application import generate_applications
 from warehouse.synth.bureau import generate_bureau
+from warehouse.synth.descriptions import write_descriptions
 from warehouse.synth.expand import IdSequence
 from warehouse.synth.payments import generate_cards, generate_installments, generate_pos, payment_aggregates
 from warehouse.synth.previous import generate_previous
@@ -99,7 +100,7 @@ def generate_chunk(seed: int, k: int, plan: Plan, spec, id_seqs: dict, lo: int, 
 
 
 def generate(n_clients: int, seed: int, out_dir: Path, oracle_path: Path, progress: bool = True) -> dict:
-    """Write the eight Kaggle files and the description file into out_dir and the oracle to oracle_path."""
+    """Write the eight Kaggle files and the column description file into out_dir, the oracle to oracle_path."""
     spec = load_spec()
     out_dir.mkdir(parents=True, exist_ok=True)
     oracle_path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +122,7 @@ def generate(n_clients: int, seed: int, out_dir: Path, oracle_path: Path, progre
         oracle.write(chunk["oracle"])
     for bar in bars.values():
         bar.close()
+    write_descriptions(out_dir)
     rows = {t: w.rows for t, w in writers.items()}
     log.info("wrote %s", json.dumps(rows))
     return rows

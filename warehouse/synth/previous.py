@@ -52,11 +52,12 @@ def _amounts(cal, rng, m: int, kind, status, out: dict) -> np.ndarray:
     rate = rng.uniform(0.01, 0.03, m)
     annuity = np.where(term > 0, granted * rate / (1 - (1 + rate) ** -np.maximum(term, 1)), granted * 0.05)
     consumer = kind == "Consumer loans"
-    down_rate = np.where(consumer & (rng.random(m) < 0.88), cal.quantile("RATE_DOWN_PAYMENT", rng.random(m), 0.0, 1.0), np.nan)
+    down_rate = np.where(consumer, cal.quantile("RATE_DOWN_PAYMENT", rng.random(m)), 0.0)
+    down_rate[~consumer & (rng.random(m) > 0.1)] = np.nan  # recorded for POS loans, rarely for the others
     out["AMT_APPLICATION"] = application
     out["AMT_CREDIT"] = granted
     out["AMT_ANNUITY"] = np.where(no_offer, np.nan, np.round(annuity, 3))
-    out["AMT_GOODS_PRICE"] = np.where(no_offer | (kind == "Revolving loans"), np.nan, application)
+    out["AMT_GOODS_PRICE"] = np.where(no_offer, np.nan, application)
     out["CNT_PAYMENT"] = np.where(no_offer, np.nan, term)
     out["RATE_DOWN_PAYMENT"] = down_rate
     out["AMT_DOWN_PAYMENT"] = np.round(down_rate * application, 2)
