@@ -302,6 +302,11 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda d: put_bytes(d / "application_test.csv", 7, "NAME_TYPE_SUITE", b"Unacc\x81mpanied"),
         "application_test.csv, line 7: invalid byte 0x81: the file is neither UTF-8 nor cp1252",
     ),
+    "UTF-16 file": (
+        lambda d: (d / "bureau_balance.csv").write_bytes((d / "bureau_balance.csv").read_text().encode("utf-16")),
+        "bureau_balance.csv, line 1: NUL bytes in the header: the file looks UTF-16 encoded, "
+        "neither UTF-8 nor cp1252",
+    ),
     "short row": (
         lambda d: drop_last_field(d / "installments_payments.csv", 5),
         "installments_payments.csv, line 5: 7 fields where the header has 8",
@@ -370,6 +375,20 @@ def test_settings_come_from_the_environment(real_slice: Path, tmp_path: Path, mo
     finally:
         get_settings.cache_clear()
     assert query(db, "SELECT count(*) FROM raw._load_manifest") == [(8,)]
+
+
+def test_synthetic_files_load(tmp_path: Path) -> None:
+    from warehouse.synth.generate import generate
+
+    generate(300, 1, tmp_path / "raw", tmp_path / "oracle" / "default_probability.csv", progress=False)
+    db = tmp_path / "w.duckdb"
+
+    assert run_load(tmp_path / "raw", db) == 0
+
+    for table in load_spec().values():
+        with (tmp_path / "raw" / table.file).open(encoding="utf-8-sig", newline="") as fh:
+            data_rows = sum(1 for _ in csv.reader(fh)) - 1
+        assert query(db, f"SELECT count(*) FROM raw.{table.raw_table}") == [(data_rows,)], table.file
 
 
 # --- tolerated formats, on tiny hand-written files ------------------------------------------------------------

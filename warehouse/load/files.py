@@ -59,7 +59,11 @@ def read_header(path: Path) -> list[str]:
         raise LoadError(path.name, f"cannot read the file: {error.strerror}") from None
     if not head:
         raise LoadError(path.name, "the file is empty (0 bytes): expected at least the header line")
-    text = _decode_header(path.name, head.split(b"\n", 1)[0])
+    first_line = head.split(b"\n", 1)[0]
+    if b"\x00" in first_line:
+        detail = "NUL bytes in the header: the file looks UTF-16 encoded, neither UTF-8 nor cp1252"
+        raise LoadError(path.name, detail, line=1)
+    text = _decode_header(path.name, first_line)
     names = next(csv.reader([text.rstrip("\r")]), [])
     if not any(name.strip() for name in names):
         raise LoadError(path.name, "no header: the first line is empty", line=1)
