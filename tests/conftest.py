@@ -15,7 +15,8 @@ def shared_dir() -> Path:
     """The shared Home Credit facts (`../shared`): tests using it skip when it is absent, but fail under CI=true."""
     path = (REPO_ROOT / ".." / "shared").resolve()
     if not path.is_dir():
-        if os.environ.get("CI", "").lower() == "true":
+        # hosted runners (GitHub Actions) have no ../shared and say so with HC_SHARED_OPTIONAL=1
+        if os.environ.get("CI", "").lower() == "true" and os.environ.get("HC_SHARED_OPTIONAL") != "1":
             pytest.fail(f"{path} is missing: CI=true requires the shared Home Credit facts")
         pytest.skip(f"{path} is absent (the shared Home Credit facts)")
     return path
