@@ -182,14 +182,33 @@ def test_header_problems_are_named(found: list[str], message: str) -> None:
     assert str(caught.value) == message
 
 
-def test_duckdb_conversion_error_is_rewritten() -> None:
-    duckdb_message = (
-        "Conversion Error: CSV Error on Line: 3\nOriginal Line: 3,abc,y\n"
-        "Error when converting column \"AMT_CREDIT\". Could not convert string \"abc\" to 'DOUBLE'\n\n"
-        "Column AMT_CREDIT is being converted as type DOUBLE\n"
-    )
-    error = describe_csv_error("application_train.csv", duckdb_message, {"AMT_CREDIT": "float64"})
-    assert str(error) == "application_train.csv, line 3, column AMT_CREDIT: value 'abc' is not a number"
+@pytest.mark.parametrize(
+    ("duckdb_message", "message"),
+    [
+        (
+            "Conversion Error: CSV Error on Line: 3\nOriginal Line: 3,abc,y\n"
+            "Error when converting column \"AMT_CREDIT\". Could not convert string \"abc\" to 'DOUBLE'\n\n"
+            "Column AMT_CREDIT is being converted as type DOUBLE\n",
+            "t.csv, line 3, column AMT_CREDIT: value 'abc' is not a number",
+        ),
+        (
+            "Invalid Input Error: CSV Error on Line: 2\nOriginal Line: 1,2,\"x\n\n"
+            "Value with unterminated quote found.\n",
+            't.csv, line 2: a quoted value is never closed (unterminated ")',
+        ),
+        (
+            "Invalid Input Error: CSV Error on Line: 9\nOriginal Line: 1\n\nSomething new happened.\n",
+            "t.csv, line 9: unreadable CSV: Something new happened.",
+        ),
+        (
+            "Out of Memory Error: failed to allocate data of size 16.0 MiB",
+            "t.csv: DuckDB failed while loading this file: Out of Memory Error: failed to allocate data of size "
+            "16.0 MiB",
+        ),
+    ],
+)
+def test_duckdb_errors_are_rewritten(duckdb_message: str, message: str) -> None:
+    assert str(describe_csv_error("t.csv", duckdb_message, {"AMT_CREDIT": "float64"})) == message
 
 
 # --- the genuine slice ---------------------------------------------------------------------------------------
@@ -455,6 +474,7 @@ def test_cp1252_file_with_non_ascii_text_loads(header_only_dir: Path, write_csv,
     assert run_load(header_only_dir, db) == 0
 
     assert query(db, "SELECT ORGANIZATION_TYPE FROM raw.application_train") == [(text,)]
+    assert list(tmp_path.glob(".load-*")) == []  # the UTF-8 copy is gone
     assert query(db, "SELECT file_name, encoding FROM raw._load_manifest WHERE encoding <> 'utf-8'") == [
         ("application_train.csv", "cp1252")
     ]

@@ -89,4 +89,6 @@ def describe_csv_error(file: str, message: str, dtypes: dict[str, str]) -> LoadE
     lines = [text.strip() for text in message.splitlines()]
     useful = [t for t in lines if t and not _LINE.search(t) and not t.startswith("Original Line")]
     first = useful[0] if useful else message
-    return LoadError(file, f"unreadable CSV: {first}", line=line)
+    if "CSV Error" in message:
+        return LoadError(file, f"unreadable CSV: {first}", line=line)
+    return LoadError(file, f"DuckDB failed while loading this file: {first}", line=line)

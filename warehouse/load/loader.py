@@ -52,10 +52,10 @@ class LoadedFile:
 
 def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:
     """Open (or create) the warehouse read-write; a LoadError when it is locked or not a DuckDB file."""
-    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(duckdb_path))
-    except duckdb.Error as error:
+    except (OSError, duckdb.Error) as error:
         detail = str(error).splitlines()[0]
         raise LoadError(str(duckdb_path), f"cannot open the DuckDB warehouse: {detail}") from None
 
@@ -79,21 +79,20 @@ def _read_error(table: TableSpec, path: Path, encoding: str, error: duckdb.Error
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: TableSpec, path: Path, scratch: Path) -> tuple[int, str]:
-    """Read one file into its staging table, as UTF-8 else as cp1252 (transcoded); (rows, encoding)."""
+    """Read a file into its staging table: UTF-8, else cp1252 via a UTF-8 copy in `scratch`; (rows, encoding)."""
     try:
         return sql.create_staging(con, table, path), UTF8
     except duckdb.Error as error:
         if not is_invalid_unicode(str(error)):
             raise _read_error(table, path, UTF8, error) from None
     logger.info("%s is not UTF-8: reading it as cp1252", table.file)
-    transcoded = scratch / table.file
-    transcode_cp1252(path, transcoded, table.file)
-    try:
-        return sql.create_staging(con, table, transcoded), CP1252
-    except duckdb.Error as error:
-        raise _read_error(table, path, CP1252, error) from None
-    finally:
-        transcoded.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".load-", dir=scratch) as folder:
+        transcoded = Path(folder) / table.file
+        transcode_cp1252(path, transcoded, table.file)
+        try:
+            return sql.create_staging(con, table, transcoded), CP1252
+        except duckdb.Error as error:
+            raise _read_error(table, path, CP1252, error) from None
 
 
 def _check_primary_key(con: duckdb.DuckDBPyConnection, table: TableSpec, path: Path, encoding: str) -> None:
@@ -150,9 +149,8 @@ def load_raw(data_dir: Path, duckdb_path: Path, *, progress: bool | None = None)
     con = connect(duckdb_path)
     try:
         sql.drop_staging(con)
-        with tempfile.TemporaryDirectory(prefix=".load-", dir=duckdb_path.parent) as scratch:
-            bar = tqdm(tables, desc="load", unit="table", disable=None if progress is None else not progress)
-            loaded = [_load_file(con, table, paths[table.key], Path(scratch)) for table in bar]
+        bar = tqdm(tables, desc="load", unit="table", disable=None if progress is None else not progress)
+        loaded = [_load_file(con, table, paths[table.key], duckdb_path.parent) for table in bar]
         sql.publish(con, loaded, datetime.now(tz=UTC))
     except BaseException:
         sql.drop_staging(con)
