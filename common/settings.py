@@ -25,6 +25,28 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str = Field("sqlite:///mlflow.db", description="MLflow tracking URI.")
     cost_fn: float = Field(10.0, description="Cost of a missed defaulter (false negative), in units of a false positive.")
     cost_fp: float = Field(1.0, description="Cost of a good client wrongly refused (false positive).")
+    # monitoring/: drift report, monitoring of the API's prediction events, alerts
+    drift_top_features: int = Field(
+        30, ge=20, description="How many of the model's most important features (mean |SHAP|) the drift checks cover.")
+    drift_share_alert: float = Field(
+        0.3, description="Alert when at least this share of the monitored features drifts (Evidently column tests).")
+    missing_share_alert: float = Field(
+        0.1, description="A feature drifts in missingness when its missing share moves by at least this much (absolute).")
+    score_psi_alert: float = Field(
+        0.2, description="Alert when the PSI of the predicted probability (reference vs window) reaches this value.")
+    monitor_window: int = Field(10_000, description="Default monitoring window: the last N prediction events.")
+    monitor_min_events: int = Field(200, description="Fewer events than this in a window: no drift verdict, no alert.")
+    auc_drop_alert: float = Field(
+        0.05, description="Delayed labels: alert when the realised AUC is this much below the holdout AUC.")
+    cost_increase_alert: float = Field(
+        0.25, description="Delayed labels: alert when the cost per client exceeds the holdout's by this share.")
+    min_labels: int = Field(300, description="Delayed labels: fewest labelled events needed to judge AUC and cost.")
+    labels_path: Path | None = Field(
+        None, description="Delayed labels CSV (SK_ID_CURR or client_id, TARGET); default: the oracle file when present.")
+    alerts_url: str | None = Field(
+        None, description="SQLAlchemy URL of the database holding the alerts table (default: the event store).")
+    alert_webhook: str | None = Field(None, description="URL that receives a JSON POST for every alert (optional).")
+    api_url: str = Field("http://127.0.0.1:8000", description="Base URL of the running API (drift simulation).")
 
 
 @lru_cache(maxsize=1)
