@@ -1,0 +1,1 @@
+"""Python orchestration of the feature store: dbt build -> Great Expectations -> publish a feature version."""

@@ -1,0 +1,150 @@
+"""Immutable feature versions: fingerprints, the `marts.feature_versions` registry and the pointer views.
+
+Layout in the warehouse (schema `marts` is written only here, never by dbt):
+- `marts.feature_versions`: one row per build attempt that reached validation or failed in dbt: id, time,
+  fingerprints, counts, validation result, status (`published` or `rejected`) and the snapshot table name;
+- `marts.client_features__<id>` and `marts.client_profiles__<id>`: immutable copies of the dbt build tables
+  (`marts_build.client_features_v1`, `marts_build.client_profiles`) of each published version;
+- `marts.client_features` and `marts.client_profiles`: views on the latest published version.
+Publishing is one DuckDB transaction: the snapshots, the registry row and the views change together or not
+at all, so a failed build never moves the pointer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = "marts"
+REGISTRY = f"{SCHEMA}.feature_versions"
+BUILD_TABLES = {"client_features": "marts_build.client_features_v1", "client_profiles": "marts_build.client_profiles"}
+DBT_MODEL_VERSION = 1
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "tests")
+ID_COLUMNS = 3  # client_id, split, target
+
+REGISTRY_COLUMNS = {
+    "feature_version": "VARCHAR PRIMARY KEY",
+    "created_at": "TIMESTAMPTZ",
+    "status": "VARCHAR",  # published | rejected
+    "failed_step": "VARCHAR",  # NULL when published, else the step that failed
+    "validation_passed": "BOOLEAN",  # NULL when validation did not run
+    "validation": "JSON",  # the Great Expectations summary
+    "sql_fingerprint": "VARCHAR",
+    "input_fingerprint": "VARCHAR",
+    "dbt_model_version": "INTEGER",
+    "n_rows": "BIGINT",
+    "n_columns": "BIGINT",
+    "n_features": "BIGINT",
+    "table_name": "VARCHAR",  # snapshot of client_features in schema marts (NULL when rejected)
+    "profiles_table_name": "VARCHAR",
+}
+
+
+@dataclass
+class Attempt:
+    """One build attempt, recorded in the registry whatever its outcome."""
+
+    sql_fingerprint: str
+    input_fingerprint: str
+    created_at: datetime = field(default_factory=lambda: datetime.now(tz=UTC))
+    validation: dict | None = None
+    failed_step: str | None = None
+    n_rows: int | None = None
+    n_columns: int | None = None
+
+
+def dbt_fingerprint(project_dir: Path) -> str:
+    """SHA-256 of the dbt project's SQL and YAML (models, macros, tests, dbt_project.yml), path by path."""
+    digest = hashlib.sha256()
+    files: list[Path] = []
+    for name in DBT_SOURCES:
+        path = project_dir / name
+        files += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix in (".sql", ".yml"))
+    for path in files:
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def input_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """SHA-256 over the input files' fingerprints recorded by the loader in raw._load_manifest."""
+    try:
+        relation = con.sql("select * from raw._load_manifest")
+    except duckdb.CatalogException:
+        raise LookupError("raw._load_manifest is missing: load the data first (python -m warehouse.load)") from None
+    rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+    entries = sorted(f"{row.get('raw_table') or row.get('file_name') or row.get('file')}={row['fingerprint']}" for row in rows)
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema marts and the registry table when absent."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in REGISTRY_COLUMNS.items())
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(f"create table if not exists {REGISTRY} ({columns})")
+
+
+def next_version_id(con: duckdb.DuckDBPyConnection) -> str:
+    """fv0001, fv0002, ...: one more than the highest id in the registry."""
+    rows = con.sql(f"select max(cast(substr(feature_version, 3) as integer)) from {REGISTRY}").fetchall()
+    return f"fv{(rows[0][0] or 0) + 1:04d}"
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The published version the view marts.client_features points to (the latest published), if any."""
+    try:
+        rows = con.sql(f"select feature_version from {REGISTRY} where status = 'published' order by created_at desc limit 1").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows else None
+
+
+def _insert(con: duckdb.DuckDBPyConnection, version: str, attempt: Attempt, published: bool) -> None:
+    validation = attempt.validation
+    values = {
+        "feature_version": version,
+        "created_at": attempt.created_at,
+        "status": "published" if published else "rejected",
+        "failed_step": None if published else attempt.failed_step,
+        "validation_passed": None if validation is None else bool(validation["success"]),
+        "validation": None if validation is None else json.dumps(validation),
+        "sql_fingerprint": attempt.sql_fingerprint,
+        "input_fingerprint": attempt.input_fingerprint,
+        "dbt_model_version": DBT_MODEL_VERSION,
+        "n_rows": attempt.n_rows,
+        "n_columns": attempt.n_columns,
+        "n_features": None if attempt.n_columns is None else attempt.n_columns - ID_COLUMNS,
+        "table_name": f"client_features__{version}" if published else None,
+        "profiles_table_name": f"client_profiles__{version}" if published else None,
+    }
+    placeholders = ", ".join("?" for _ in values)
+    con.execute(f"insert into {REGISTRY} ({', '.join(values)}) values ({placeholders})", list(values.values()))
+
+
+def record_rejection(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> str:
+    """Record a failed attempt (no snapshot, the views stay where they are); returns its id."""
+    ensure_registry(con)
+    version = next_version_id(con)
+    _insert(con, version, attempt, published=False)
+    return version
+
+
+def publish(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> str:
+    """Copy the build tables into immutable snapshots and move the views to them, in one transaction."""
+    ensure_registry(con)
+    con.execute("begin transaction")
+    try:
+        version = next_version_id(con)
+        for mart, build_table in BUILD_TABLES.items():
+            con.execute(f"create table {SCHEMA}.{mart}__{version} as select * from {build_table}")
+            con.execute(f"create or replace view {SCHEMA}.{mart} as select * from {SCHEMA}.{mart}__{version}")
+        _insert(con, version, attempt, published=True)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return version
