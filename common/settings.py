@@ -47,6 +47,25 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the database holding the alerts table (default: the event store).")
     alert_webhook: str | None = Field(None, description="URL that receives a JSON POST for every alert (optional).")
     api_url: str = Field("http://127.0.0.1:8000", description="Base URL of the running API (drift simulation).")
+    # api/: scoring API (python -m api serve)
+    api_host: str = Field("127.0.0.1", description="Interface the API listens on (loopback by default).")
+    api_port: int = Field(8000, description="Port the API listens on.")
+    api_workers: int = Field(1, ge=1, description="Number of API worker processes.")
+    api_keys: str = Field("", description="Accepted X-API-Key values, comma-separated (secret: never commit them).")
+    api_key_file: Path | None = Field(None, description="File with one accepted API key per line (# comments).")
+    api_max_body_bytes: int = Field(65_536, ge=1024, description="Largest accepted request body, in bytes (413 beyond).")
+    api_cache_dir: Path = Field(
+        Path("data/api_cache"), description="Where the API keeps the model-ready feature matrix of each (model, feature version).")
+    events_url: str = Field(
+        "sqlite:///data/events/prediction_events.sqlite",
+        description="SQLAlchemy URL of the prediction event store (SQLite in WAL mode by default; PostgreSQL works too).")
+    model_name: str = Field("credit-scoring", description="Registered model the API serves.")
+    model_alias: str = Field("champion", description="Alias of the registered model version the API serves.")
+    model_dir: Path | None = Field(
+        None, description="Model exported by `make export-model`; when set, the API does not read the MLflow registry.")
+    dbt_manifest_path: Path | None = Field(
+        None, description="dbt manifest whose compiled SQL rebuilds features of posted applications "
+                          "(default: <dbt_project_dir>/target/manifest.json).")
 
 
 @lru_cache(maxsize=1)
