@@ -1,0 +1,122 @@
+"""One comparison of a current population with the reference, used by both `drift` and `monitor`.
+
+A feature counts as drifted when Evidently's column test fails on its values, or when its missing share moved
+(which Evidently does not check). The predicted probability is compared separately (Evidently's test, PSI and
+KS) and never counts among the features. Alerts are decided here from the thresholds, as plain dicts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from common.settings import Settings
+from monitoring.evidently_drift import drift_table, parse_snapshot, run_report
+from monitoring.statistics import missing_shares, score_shift
+
+SCORE = "probability"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a comparison raises an alert."""
+
+    drift_share: float
+    missing_share: float
+    score_psi: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds configured in the settings (HC_DRIFT_SHARE_ALERT, ...)."""
+        return cls(settings.drift_share_alert, settings.missing_share_alert, settings.score_psi_alert)
+
+
+@dataclass
+class Comparison:
+    """Everything one comparison produced: the JSON-ready summary, the per-column table and the snapshot."""
+
+    summary: dict
+    table: pd.DataFrame
+    snapshot: object = field(repr=False)
+
+
+def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str], thresholds: Thresholds,
+            score: str | None = SCORE) -> Comparison:
+    """Compare `current` with `reference` on `features` (in importance order) and on the `score` column.
+
+    Args:
+        reference: reference rows (may hold the score only on some rows: missing scores are ignored).
+        current: current rows, same columns.
+        features: the monitored features, most important first.
+        thresholds: alert thresholds.
+        score: the predicted-probability column, or None when there is none.
+    """
+    columns = features + ([score] if score else [])
+    snapshot = run_report(reference, current, columns, thresholds.drift_share)
+    drifts, evidently_count = parse_snapshot(snapshot.dict(), columns)
+    table = drift_table(drifts)
+    missing = missing_shares(reference, current, features, thresholds.missing_share)
+    table = table.merge(missing.rename(columns={"drifted": "missing_drifted"}), on="column", how="left")
+    table = table.rename(columns={"drifted": "value_drifted"})
+    table.insert(0, "rank", range(1, len(table) + 1))
+    table["kind"] = ["numerical" if pd.api.types.is_numeric_dtype(reference[c]) else "categorical" for c in columns]
+    is_feature = table["column"].isin(features)
+    table["drifted"] = is_feature & (table["value_drifted"] | table["missing_drifted"].fillna(False).astype(bool))
+    shift = score_shift(reference[score], current[score]) if score else None
+    if score:
+        row = table.loc[table["column"] == score].iloc[0]
+        shift["evidently"] = {"method": row["method"], "score": float(row["score"]), "drifted": bool(row["value_drifted"])}
+    summary = summarise(table[is_feature], features, shift, thresholds, evidently_count, len(reference), len(current))
+    return Comparison(summary, table, snapshot)
+
+
+def summarise(features_table: pd.DataFrame, features: list[str], shift: dict | None, thresholds: Thresholds,
+              evidently_count: dict, n_reference: int, n_current: int) -> dict:
+    """The JSON-ready summary of a comparison, with the alerts it raises."""
+    drifted = features_table.loc[features_table["drifted"], "column"].tolist()
+    share = len(drifted) / len(features) if features else 0.0
+    summary = {
+        "n_reference": int(n_reference), "n_current": int(n_current), "features": list(features),
+        "drifted_features": drifted, "drifted_share": share,
+        "value_drifted": features_table.loc[features_table["value_drifted"], "column"].tolist(),
+        "missing_drifted": features_table.loc[features_table["missing_drifted"].astype(bool), "column"].tolist(),
+        "evidently_dataset": evidently_count, "score": shift,
+        "thresholds": {"drift_share": thresholds.drift_share, "missing_share": thresholds.missing_share,
+                       "score_psi": thresholds.score_psi},
+        "columns": [_jsonable(r) for r in features_table.to_dict("records")],
+    }
+    summary["alerts"] = drift_alerts(summary, thresholds)
+    return summary
+
+
+def drift_alerts(summary: dict, thresholds: Thresholds) -> list[dict]:
+    """Alerts raised by a comparison summary: drifted share of features, shift of the score distribution."""
+    alerts = []
+    if summary["drifted_share"] >= thresholds.drift_share and summary["drifted_features"]:
+        names = ", ".join(summary["drifted_features"])
+        alerts.append({"kind": "feature_drift", "value": summary["drifted_share"], "threshold": thresholds.drift_share,
+                       "columns": summary["drifted_features"],
+                       "message": f"{len(summary['drifted_features'])} of {len(summary['features'])} monitored "
+                                  f"features drifted (share {summary['drifted_share']:.2f} >= "
+                                  f"{thresholds.drift_share:.2f}): {names}"})
+    score = summary.get("score") or {}
+    psi = score.get("psi", math.nan)
+    if psi is not None and not math.isnan(psi) and psi >= thresholds.score_psi:
+        alerts.append({"kind": "score_shift", "value": psi, "threshold": thresholds.score_psi, "columns": [SCORE],
+                       "message": f"predicted probability shifted: PSI {psi:.3f} >= {thresholds.score_psi:.2f} "
+                                  f"(mean {score['reference_mean']:.3f} -> {score['current_mean']:.3f})"})
+    return alerts
+
+
+def _jsonable(record: dict) -> dict:
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, float) and math.isnan(value):
+            out[key] = None
+        elif hasattr(value, "item"):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
