@@ -9,7 +9,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup data load run test lint bench-data clean
+.PHONY: help setup data load run test lint bench-data clean features dbt-docs bench-features
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -41,6 +41,15 @@ lint: setup ## ruff
 
 bench-data: setup ## full-size generation (356,255 clients): wall time and peak RSS
 	$(PY) -m warehouse.synth.bench --clients 356255 --seed $(SEED)
+
+features: load ## load, then dbt build + Great Expectations + publish a feature version (marts.client_features)
+	$(PY) -m dbt_project.pipeline
+
+dbt-docs: setup ## dbt docs generate: the documented models and columns (dbt_project/target/index.html)
+	$(PY) -m dbt.cli.main docs generate --project-dir dbt_project --profiles-dir dbt_project
+
+bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
+	$(PY) -m dbt_project.pipeline.bench --clients 356255 --seed $(SEED)
 
 clean: ## remove generated data, databases and reports (keeps .venv)
 	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns dbt_project/target dbt_project/logs

@@ -1,4 +1,4 @@
-{# Use the layer's schema name as is (staging, intermediate, marts_build) instead of dbt's
+{# Use the layer's schema name as is (staging, intermediate, feature_store) instead of dbt's
    default "<target schema>_<custom schema>", so analysts read marts.* and staging.* directly. #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}

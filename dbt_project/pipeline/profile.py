@@ -141,7 +141,7 @@ def column_profile(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
 
 
 def compute_frames(con: duckdb.DuckDBPyConnection, table: str) -> Frames:
-    """The frames GX validates, from the mart table `table` (e.g. marts_build.client_features_v1)."""
+    """The frames GX validates, from the mart table `table` (e.g. feature_store.client_features_v1)."""
     schema = con.sql(f"select * from {table} limit 0").df()
     return Frames(
         schema=schema,

@@ -1,13 +1,18 @@
 """Immutable feature versions: fingerprints, the `marts.feature_versions` registry and the pointer views.
 
-Layout in the warehouse (schema `marts` is written only here, never by dbt):
-- `marts.feature_versions`: one row per build attempt that reached validation or failed in dbt: id, time,
-  fingerprints, counts, validation result, status (`published` or `rejected`) and the snapshot table name;
-- `marts.client_features__<id>` and `marts.client_profiles__<id>`: immutable copies of the dbt build tables
-  (`marts_build.client_features_v1`, `marts_build.client_profiles`) of each published version;
-- `marts.client_features` and `marts.client_profiles`: views on the latest published version.
-Publishing is one DuckDB transaction: the snapshots, the registry row and the views change together or not
-at all, so a failed build never moves the pointer.
+Layout in the warehouse:
+- `feature_store.client_features_v1`, `feature_store.client_profiles`: dbt's build-time candidates, rebuilt by
+  every `dbt build`, never read by consumers;
+- `feature_store.client_features__<id>`, `feature_store.client_profiles__<id>`: the published versions. The
+  publish step renames the validated candidates (a catalog change: no copy of 356k x 376 values, which would
+  cost several seconds and a second copy on disk), so each version is kept as built; nothing writes to them
+  afterwards;
+- schema `marts` (written only here, never by dbt), what consumers read: `marts.feature_versions` (one row
+  per attempt: id, time, fingerprints, counts, validation result, status `published` or `rejected`),
+  `marts.client_features__<id>` and `marts.client_profiles__<id>` (a view per published version), and
+  `marts.client_features` / `marts.client_profiles`, views on the latest published version.
+Publishing is one DuckDB transaction: renames, views and registry row change together or not at all, so a
+failed build never moves the pointer.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from pathlib import Path
 import duckdb
 
 SCHEMA = "marts"
+STORE = "feature_store"
 REGISTRY = f"{SCHEMA}.feature_versions"
-BUILD_TABLES = {"client_features": "marts_build.client_features_v1", "client_profiles": "marts_build.client_profiles"}
+BUILD_TABLES = {"client_features": f"{STORE}.client_features_v1", "client_profiles": f"{STORE}.client_profiles"}
 DBT_MODEL_VERSION = 1
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "tests")
 ID_COLUMNS = 3  # client_id, split, target
@@ -40,8 +46,9 @@ REGISTRY_COLUMNS = {
     "n_rows": "BIGINT",
     "n_columns": "BIGINT",
     "n_features": "BIGINT",
-    "table_name": "VARCHAR",  # snapshot of client_features in schema marts (NULL when rejected)
+    "table_name": "VARCHAR",  # the version's view in schema marts, e.g. client_features__fv0003 (NULL if rejected)
     "profiles_table_name": "VARCHAR",
+    "storage_table": "VARCHAR",  # the table holding it, e.g. feature_store.client_features__fv0003
 }
 
 
@@ -120,6 +127,7 @@ def _insert(con: duckdb.DuckDBPyConnection, version: str, attempt: Attempt, publ
         "n_features": None if attempt.n_columns is None else attempt.n_columns - ID_COLUMNS,
         "table_name": f"client_features__{version}" if published else None,
         "profiles_table_name": f"client_profiles__{version}" if published else None,
+        "storage_table": f"{STORE}.client_features__{version}" if published else None,
     }
     placeholders = ", ".join("?" for _ in values)
     con.execute(f"insert into {REGISTRY} ({', '.join(values)}) values ({placeholders})", list(values.values()))
@@ -134,14 +142,16 @@ def record_rejection(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> str:
 
 
 def publish(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> str:
-    """Copy the build tables into immutable snapshots and move the views to them, in one transaction."""
+    """Rename the validated candidates into version tables and move the views to them, in one transaction."""
     ensure_registry(con)
     con.execute("begin transaction")
     try:
         version = next_version_id(con)
         for mart, build_table in BUILD_TABLES.items():
-            con.execute(f"create table {SCHEMA}.{mart}__{version} as select * from {build_table}")
-            con.execute(f"create or replace view {SCHEMA}.{mart} as select * from {SCHEMA}.{mart}__{version}")
+            name = f"{mart}__{version}"
+            con.execute(f"alter table {build_table} rename to {name}")
+            con.execute(f"create view {SCHEMA}.{name} as select * from {STORE}.{name}")
+            con.execute(f"create or replace view {SCHEMA}.{mart} as select * from {STORE}.{name}")
         _insert(con, version, attempt, published=True)
         con.execute("commit")
     except BaseException:
