@@ -82,3 +82,10 @@ def score_shift(reference: np.ndarray, current: np.ndarray) -> dict:
             "reference_mean": float(ref.mean()), "current_mean": float(cur.mean()),
             "reference_median": float(np.median(ref)), "current_median": float(np.median(cur)),
             "n_reference": int(len(ref)), "n_current": int(len(cur))}
+
+
+def refusal_rate(probability: pd.Series | np.ndarray, threshold: float) -> float:
+    """Share of the (non-missing) probabilities at or above the decision threshold."""
+    p = np.asarray(probability, dtype=float)
+    p = p[~np.isnan(p)]
+    return float((p >= threshold).mean()) if len(p) else math.nan

@@ -1,0 +1,105 @@
+"""`python -m monitoring drift|monitor|simulate`: drift report, monitoring of prediction events, drift simulation.
+
+Exit status: 0 = done and no alert, 1 = at least one alert raised (for schedulers), 2 = something is missing
+(no registered model, no feature store, no event table, API unreachable) or the simulation did not give the
+expected outcome.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from common.settings import get_settings
+
+EXIT_OK, EXIT_ALERT, EXIT_ERROR = 0, 1, 2
+log = logging.getLogger("monitoring")
+
+
+def _time(value: str) -> datetime:
+    """An ISO 8601 time (a time without zone is UTC)."""
+    from datetime import UTC
+
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per job."""
+    parser = argparse.ArgumentParser(prog="python -m monitoring", description=__doc__.split("\n\n", 1)[0],
+                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--log-level", default="INFO", help="logging level (DEBUG, INFO, WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    drift = sub.add_parser(
+        "drift", help="Evidently report: train clients (reference) against test clients (new clients)",
+        description="Compare the champion's training clients with the test clients on the model's most important "
+                    "features (global mean |SHAP|) and the predicted probability: Evidently DataDriftPreset with "
+                    "its tests, missing shares, PSI of the score. Writes <HC_REPORTS_DIR>/drift.html, drift.json "
+                    "and drift.md. Reads the MLflow registry and the DuckDB feature store (read-only).")
+    drift.add_argument("--top", type=int, default=None,
+                       help="number of most important features to monitor (default HC_DRIFT_TOP_FEATURES = 30; >= 20)")
+    drift.add_argument("--html-max-mb", type=float, default=10.0,
+                       help="size budget of drift.html; above it the HTML is rendered again on sampled rows")
+    drift.add_argument("--fail-on-alert", action="store_true",
+                       help="exit 1 when the drifted share or the score's PSI crosses its alert threshold")
+    monitor = sub.add_parser(
+        "monitor", help="a window of the API's prediction events against the reference, with alerts",
+        description="Read a window of prediction events from HC_EVENTS_URL, compare it with the champion's "
+                    "training clients like `drift` does, compute realised AUC and cost where outcomes are known "
+                    "(--labels, HC_LABELS_PATH, else the synthetic oracle), write <HC_REPORTS_DIR>/monitor/ and "
+                    "raise an alert for every threshold crossed: a row in the `alerts` table (HC_ALERTS_URL, "
+                    "default the event store), a WARNING log line, a POST to HC_ALERT_WEBHOOK when set, exit 1.")
+    monitor.add_argument("--last", type=int, default=None,
+                         help="the last N events (default HC_MONITOR_WINDOW = 10000 when no time range is given)")
+    monitor.add_argument("--since", type=_time, default=None, help="first event time, ISO 8601 (UTC if no zone)")
+    monitor.add_argument("--until", type=_time, default=None, help="events strictly before this time, ISO 8601")
+    monitor.add_argument("--labels", type=Path, default=None,
+                         help="CSV of known outcomes (SK_ID_CURR or client_id, TARGET)")
+    monitor.add_argument("--out", type=Path, default=None, help="report folder (default <HC_REPORTS_DIR>/monitor)")
+    simulate = sub.add_parser(
+        "simulate", help="replay test clients through the running API, unchanged then drifted, monitoring each",
+        description="Post test clients' applications to the running API (HC_API_URL) twice: (a) unchanged, then "
+                    "(b) with a realistic drift (incomes x1.5, applicants 10 years younger, external scores "
+                    "EXT_SOURCE_2/3 lowered, EXT_SOURCE_1 missing for most), running the monitor on each replay's "
+                    "events. Succeeds (exit 0) when (a) raises no alert and (b) raises one naming drifted features.")
+    simulate.add_argument("--clients", type=int, default=1500, help="test clients replayed in each pass")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of the client sample and of the injected drift")
+    simulate.add_argument("--api-url", default=None, help="base URL of the running API (default HC_API_URL)")
+    simulate.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("mlflow", "alembic", "urllib3", "httpx", "evidently", "numba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = get_settings()
+    try:
+        if args.command == "drift":
+            from monitoring.drift import run_drift
+
+            summary = run_drift(settings, args.top, args.html_max_mb)
+            return EXIT_ALERT if args.fail_on_alert and summary["alerts"] else EXIT_OK
+        if args.command == "monitor":
+            from monitoring.events import Window
+            from monitoring.monitor import run_monitor
+
+            last = args.last if args.last or args.since or args.until else settings.monitor_window
+            result = run_monitor(settings, Window(last, args.since, args.until), args.labels, out_dir=args.out)
+            return EXIT_ALERT if result.alerts else EXIT_OK
+        from monitoring.simulate import run_simulation
+
+        outcome = run_simulation(settings, args.clients, args.seed, args.api_url, args.concurrency)
+        return EXIT_OK if outcome["ok"] else EXIT_ERROR
+    except (LookupError, FileNotFoundError, ConnectionError) as exc:
+        log.error("%s", exc)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

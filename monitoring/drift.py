@@ -1,0 +1,101 @@
+"""`python -m monitoring drift`: training clients (reference) against new clients (application_test).
+
+Writes into `<reports_dir>/`: `drift.html` (Evidently, with its tests), `drift.json` (the summary: drifted
+columns and share, method and score per column, missing shares, score shift, alerts) and `drift.md` (what it
+means). The new clients are scored by the champion model itself, so the predicted probability is compared too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from common.settings import Settings
+from monitoring.compare import SCORE, Thresholds, compare
+from monitoring.evidently_drift import run_report, save_html
+from monitoring.markdown import render_drift
+from monitoring.reference import ID, load_champion, read_clients, reference_frame, score_clients
+from monitoring.statistics import refusal_rate
+
+log = logging.getLogger(__name__)
+HTML_SAMPLE_ROWS = 20_000  # rows per side when the full HTML would be too large
+
+
+def sample(frame: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """At most `n` rows of `frame`, drawn without replacement (seeded)."""
+    return frame if len(frame) <= n else frame.sample(n, random_state=seed)
+
+
+def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float = 10.0) -> dict:
+    """Build the drift report of the champion's training clients against the test clients.
+
+    Returns:
+        The summary written to `drift.json`.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    champion = load_champion(settings)
+    features = champion.top_features(top_k or settings.drift_top_features)
+    reference = reference_frame(settings, champion, features)
+    test = read_clients(settings.duckdb_path, champion.feature_version, "test", None)
+    timings["read_s"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    test[SCORE] = score_clients(champion, test)
+    current = test[[ID, *features, SCORE]]
+    timings["score_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    thresholds = Thresholds.from_settings(settings)
+    result = compare(reference, current, features, thresholds)
+    timings["evidently_s"] = time.perf_counter() - mark
+    out = Path(settings.reports_dir)
+    columns = [*features, SCORE]
+    html = save_html(result.snapshot, out / "drift.html", html_max_mb, resample=lambda: run_report(
+        sample(reference, HTML_SAMPLE_ROWS), sample(current, HTML_SAMPLE_ROWS), columns, thresholds.drift_share))
+    importance = champion.importance.set_index("feature")["mean_abs_shap"]
+    summary = {
+        "kind": "drift", "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reference": "train clients (probability: the champion's holdout clients)", "current": "test clients",
+        "model": {"name": champion.name, "version": champion.version, "run_id": champion.run_id,
+                  "threshold": champion.threshold, "feature_version": champion.feature_version},
+        "baseline": champion.baseline(settings.cost_fn, settings.cost_fp),
+        "importance": {f: float(importance.get(f, float("nan"))) for f in features},
+        "importance_share": float(importance.reindex(features).sum() / importance.sum()),
+        **result.summary, "html": html,
+    }
+    summary["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
+                            current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
+    timings["total_s"] = time.perf_counter() - started
+    summary["timings"] = {k: round(v, 2) for k, v in timings.items()}
+    write_reports(out, "drift", summary, render_drift(summary))
+    log.info("drift: %d/%d features drifted (share %.2f, alert at %.2f), score PSI %.3f; %s in %.1f s",
+             len(summary["drifted_features"]), len(features), summary["drifted_share"], thresholds.drift_share,
+             summary["score"]["psi"], out / "drift.md", timings["total_s"])
+    return summary
+
+
+def write_reports(out: Path, stem: str, summary: dict, markdown: str) -> tuple[Path, Path]:
+    """Write `<stem>.json` and `<stem>.md` into `out`; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
+    json_path.write_text(json.dumps(clean(summary), indent=1, default=str, allow_nan=False) + "\n")
+    md_path.write_text(markdown)
+    return json_path, md_path
+
+
+def clean(value: object) -> object:
+    """`value` with NaN and infinities replaced by None (strict JSON), numpy scalars as Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,172 @@
+"""Markdown reports written from the summaries: what drifts, whether it crosses a threshold, what it means."""
+
+from __future__ import annotations
+
+import math
+
+METHOD_NOTE = (
+    "Evidently chooses the test per column from the data: with more than 1,000 reference rows, the normed "
+    "Wasserstein distance for numerical columns and the Jensen-Shannon distance for categorical ones (drift when "
+    "the distance is at least 0.1); with fewer rows, Kolmogorov-Smirnov or chi-square p-values (drift below "
+    "0.05). Evidently compares only the values present, so the missing share of every feature is compared "
+    "separately: a feature also drifts when its missing share moves by at least {missing:.0%} points and the "
+    "change is significant (two-proportion test, p < 0.01). The predicted probability never counts among the "
+    "features; it is judged by its PSI on the reference's deciles (alert at {psi:.2f}).")
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def verdict_lines(summary: dict) -> list[str]:
+    """The verdict bullets: drifted share against its threshold, the score's shift, missing shares."""
+    t = summary["thresholds"]
+    n, k = len(summary["drifted_features"]), len(summary["features"])
+    crossed = summary["drifted_share"] >= t["drift_share"] and n > 0
+    lines = [f"- **{n} of {k} monitored features drift** (share {summary['drifted_share']:.2f}); the alert threshold "
+             f"is {t['drift_share']:.2f}: " + ("**crossed, an alert is raised**." if crossed else "not crossed.")]
+    if summary["drifted_features"]:
+        lines.append("- Drifted: " + ", ".join(f"`{c}`" for c in summary["drifted_features"]) + ".")
+    score = summary.get("score") or {}
+    if score:
+        psi = score.get("psi")
+        alert = psi is not None and not math.isnan(psi) and psi >= t["score_psi"]
+        lines.append(
+            f"- Predicted probability: PSI {_num(psi)} (alert at {t['score_psi']:.2f}: "
+            f"{'**crossed**' if alert else 'not crossed'}), KS statistic {_num(score.get('ks_statistic'))}, "
+            f"mean {_num(score.get('reference_mean'))} in the reference against {_num(score.get('current_mean'))} now"
+            + (f"; refusal rate at the threshold {_pct(score.get('reference_refusal_rate'))} against "
+               f"{_pct(score.get('current_refusal_rate'))}" if "current_refusal_rate" in score else "") + ".")
+    moved = summary["missing_drifted"]
+    lines.append("- Missing shares: " + (", ".join(
+        f"`{c['column']}` {_pct(c['reference_missing'])} -> {_pct(c['current_missing'])}"
+        for c in summary["columns"] if c["column"] in moved) if moved else
+        f"no feature's missing share moved by {t['missing_share']:.0%} points or more") + ".")
+    return lines
+
+
+def meaning(summary: dict) -> list[str]:
+    """What the result means for the model, in a few sentences."""
+    importance = summary.get("importance") or {}
+    total = sum(v for v in importance.values() if v == v) or math.nan
+    drifted = summary["drifted_features"]
+    t = summary["thresholds"]
+    score = summary.get("score") or {}
+    psi = score.get("psi")
+    score_moved = psi is not None and not math.isnan(psi) and psi >= t["score_psi"]
+    base = summary.get("baseline") or {}
+    if not drifted and not score_moved:
+        text = ["The new clients resemble the clients the model was trained on, on the features that carry most of "
+                "its decisions, and the scores it gives them are distributed like its holdout scores. Nothing here "
+                "suggests that the holdout's performance"
+                + (f" (AUC {_num(base.get('roc_auc'))}, cost {_num(base.get('cost_per_client'))} per client at "
+                   f"the threshold)" if base else "")
+                + " will not carry over to them; delayed labels (`make monitor`) will confirm it."]
+        return text
+    text = []
+    if drifted:
+        share = sum(importance.get(c, 0.0) for c in drifted) / total if importance else math.nan
+        text.append(
+            f"The model meets values of {len(drifted)} feature(s) that it rarely saw in training"
+            + (f"; together they carry {_pct(share)} of the monitored features' importance (mean |SHAP|)"
+               if importance else "")
+            + ". Its scores for those clients rest on patterns learnt elsewhere in the data, so the holdout's "
+              "measured performance is a weaker guarantee for them.")
+    if score_moved:
+        text.append("The distribution of the predicted probability moved: at the fixed threshold the share of refused "
+                    "applications changes with it, whether or not the clients' risk really changed. Check the "
+                    "features above and the data feed before acting on the scores.")
+    if summary["drifted_share"] >= t["drift_share"] and drifted:
+        text.append("The drifted share crosses the alert threshold: look for a change in the data feed first (units, "
+                    "defaults, a form that stopped filling a field); if the population itself changed, retrain "
+                    "on recent clients once their outcomes are known.")
+    else:
+        text.append("The drifted share stays below the alert threshold: no action beyond watching these features.")
+    return text
+
+
+def feature_table(summary: dict) -> list[str]:
+    """One Markdown table row per monitored feature, most important first."""
+    importance = summary.get("importance") or {}
+    rows = ["| rank | feature | importance | kind | method | drift score | threshold | values drift | "
+            "missing (ref -> now) | verdict |", "|---:|---|---:|---|---|---:|---:|---|---|---|"]
+    for c in summary["columns"]:
+        imp = importance.get(c["column"])
+        rows.append(
+            f"| {c['rank']} | `{c['column']}` | {_num(imp, 4) if imp is not None else ''} | {c['kind']} | "
+            f"{c['method']} | {_num(c['score'])} | {_num(c['threshold'], 2)} | {'yes' if c['value_drifted'] else 'no'} | "
+            f"{_pct(c['reference_missing'])} -> {_pct(c['current_missing'])}"
+            f"{' (moved)' if c['missing_drifted'] else ''} | {'**drift**' if c['drifted'] else 'stable'} |")
+    return rows
+
+
+def render_drift(summary: dict) -> str:
+    """`drift.md`: training clients against new clients."""
+    m = summary["model"]
+    html = summary.get("html") or {}
+    lines = [
+        "# Data drift: training clients against new clients", "",
+        f"Generated {summary['created_at']} by `python -m monitoring drift` (`make drift`). Model "
+        f"`{m['name']}` version {m['version']} (threshold {m['threshold']:.4f}), feature version "
+        f"`{m['feature_version']}`. Reference: {summary['n_reference']:,} {summary['reference']}; current: "
+        f"{summary['n_current']:,} {summary['current']}. Monitored: the {len(summary['features'])} most important "
+        f"features (they carry {_pct(summary.get('importance_share'))} of the model's mean |SHAP|) and the "
+        "predicted probability.", "",
+        "## Verdict", "", *verdict_lines(summary), "",
+        "## What it means for the model", "", *meaning(summary), "",
+        "## Monitored features", "", *feature_table(summary), "",
+        "## How to read this", "", METHOD_NOTE.format(missing=summary["thresholds"]["missing_share"],
+                                                        psi=summary["thresholds"]["score_psi"]), "",
+        "The reference probability is the champion's score on its holdout clients (out of sample): the clients "
+        "it was fitted on get sharper scores than any new client would, which would look like drift.", "",
+        f"Files: [drift.html](drift.html) (Evidently, {html.get('megabytes', 'n/a')} MB"
+        + (", rendered on sampled rows" if html.get("sampled") else "") + "), [drift.json](drift.json) (this "
+        "summary as data). Thresholds: `HC_DRIFT_SHARE_ALERT`, `HC_MISSING_SHARE_ALERT`, `HC_SCORE_PSI_ALERT`.", "",
+    ]
+    return "\n".join(lines)
+
+
+def render_monitor(summary: dict) -> str:
+    """`monitor.md`: a window of prediction events against the reference, and the delayed labels."""
+    m = summary["model"]
+    lines = [
+        "# Monitoring: prediction events against the reference", "",
+        f"Generated {summary['created_at']} by `python -m monitoring monitor` (`make monitor`). Window: "
+        f"{summary['window']['description']}: {summary['window']['n_events']:,} events from "
+        f"{summary['window']['first']} to {summary['window']['last']}. Model `{m['name']}` version {m['version']} "
+        f"(threshold {m['threshold']:.4f}).", "",
+    ]
+    if summary.get("status") == "too_few_events":
+        lines += ["## Verdict", "", f"- {summary['message']}", ""]
+        return "\n".join(lines)
+    lines += ["## Verdict", "", *verdict_lines(summary), ""]
+    labels = summary.get("labels")
+    if labels:
+        lines += ["## Delayed labels", "", *label_lines(labels), ""]
+    lines += ["## Alerts", ""]
+    lines += [f"- **{a['kind']}**: {a['message']}" for a in summary["alerts"]] or ["- none"]
+    lines += ["", "## What it means for the model", "", *meaning(summary), "",
+              "## Monitored features", "", *feature_table(summary), "",
+              "## How to read this", "", METHOD_NOTE.format(missing=summary["thresholds"]["missing_share"],
+                                                              psi=summary["thresholds"]["score_psi"]), ""]
+    return "\n".join(lines)
+
+
+def label_lines(labels: dict) -> list[str]:
+    """The delayed-label bullets: realised AUC and cost against the holdout's."""
+    now, base = labels["realised"], labels["baseline"]
+    if now.get("n", 0) == 0:
+        return ["- No outcome is known yet for the clients of this window."]
+    lines = [f"- {now['n']:,} scored clients have a known outcome ({now['n_positive']} defaults).",
+             f"- Realised AUC {_num(now.get('roc_auc'))} against {_num(base['roc_auc'])} on the holdout "
+             f"(alert at a drop of {labels['auc_drop']:.2f}).",
+             f"- Cost per client {_num(now.get('cost_per_client'))} (missed defaulters {now.get('fn')}, refused good "
+             f"clients {now.get('fp')}) against {_num(base['cost_per_client'])} on the holdout (alert above "
+             f"+{labels['cost_increase']:.0%})."]
+    if now["n"] < labels["min_labels"]:
+        lines.append(f"- Fewer than {labels['min_labels']} labelled clients: not judged yet.")
+    return lines

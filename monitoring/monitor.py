@@ -1,0 +1,119 @@
+"""`python -m monitoring monitor`: a window of the API's prediction events against the reference, with alerts.
+
+Same comparison as `drift` (Evidently column tests, missing shares, the score's PSI), on the features and
+probabilities the API logged; then, where outcomes are known, the realised AUC and business cost. Writes
+`<reports_dir>/monitor/monitor.{html,json,md}` and turns every threshold crossed into an alert (see
+`monitoring.alerts`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from common.settings import Settings
+from monitoring.alerts import AlertSink
+from monitoring.compare import SCORE, Thresholds, compare
+from monitoring.drift import clean, write_reports
+from monitoring.events import Window, read_events
+from monitoring.evidently_drift import save_html
+from monitoring.labels import label_alerts, read_labels, realised
+from monitoring.markdown import render_monitor
+from monitoring.reference import Champion, load_champion, reference_frame
+from monitoring.statistics import refusal_rate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MonitorResult:
+    """The summary written to monitor.json and the alerts it raised (as recorded)."""
+
+    summary: dict
+    alerts: list[dict]
+
+
+def events_url(settings: Settings) -> str:
+    """The event store's SQLAlchemy URL (the API's `HC_EVENTS_URL`)."""
+    return settings.events_url
+
+
+def align(current: pd.DataFrame, reference: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`current` with the reference's column kinds: numbers as float, everything else as text."""
+    out = current.copy()
+    for col in columns:
+        if pd.api.types.is_numeric_dtype(reference[col]):
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        else:
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def labels_for(settings: Settings, path: Path | None) -> pd.DataFrame | None:
+    """Known outcomes: `path`, else HC_LABELS_PATH, else the synthetic oracle when it exists; None otherwise."""
+    for candidate in (path, settings.labels_path, settings.oracle_path):
+        if candidate is not None and Path(candidate).exists():
+            return read_labels(Path(candidate))
+    return None
+
+
+def label_section(settings: Settings, champion: Champion, events: pd.DataFrame, labels: pd.DataFrame | None) -> dict | None:
+    """Realised performance of the window against the holdout's, and the alerts it raises."""
+    if labels is None:
+        return None
+    now = realised(events, labels, settings.cost_fn, settings.cost_fp)
+    base = champion.baseline(settings.cost_fn, settings.cost_fp)
+    alerts = label_alerts(now, base, settings.auc_drop_alert, settings.cost_increase_alert, settings.min_labels)
+    return {"realised": now, "baseline": base, "auc_drop": settings.auc_drop_alert,
+            "cost_increase": settings.cost_increase_alert, "min_labels": settings.min_labels, "alerts": alerts}
+
+
+def run_monitor(settings: Settings, window: Window, labels_path: Path | None = None, sink: AlertSink | None = None,
+                out_dir: Path | None = None, source: str = "monitor") -> MonitorResult:
+    """Compare a window of events with the reference, write the reports and emit the alerts."""
+    started = time.perf_counter()
+    champion = load_champion(settings)
+    features = champion.top_features(settings.drift_top_features)
+    url = events_url(settings)
+    events = read_events(url, window, features)
+    out = Path(out_dir or Path(settings.reports_dir) / "monitor")
+    summary = {"kind": "monitor", "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+               "model": {"name": champion.name, "version": champion.version, "threshold": champion.threshold,
+                         "feature_version": champion.feature_version},
+               "window": {"description": window.describe(), "n_events": len(events),
+                          "first": events["time"].min() if len(events) else None,
+                          "last": events["time"].max() if len(events) else None,
+                          "model_versions": sorted(events["model_version"].dropna().astype(str).unique().tolist())
+                          if "model_version" in events else []}}
+    if len(events) < settings.monitor_min_events:
+        summary.update(status="too_few_events", alerts=[], message=f"{len(events)} events in the window, fewer than "
+                       f"HC_MONITOR_MIN_EVENTS = {settings.monitor_min_events}: no verdict.")
+        log.info("monitor: %s", summary["message"])
+        write_reports(out, "monitor", clean(summary), render_monitor(summary))
+        return MonitorResult(summary, [])
+    reference = reference_frame(settings, champion, features)
+    current = align(events, reference, features)
+    thresholds = Thresholds.from_settings(settings)
+    result = compare(reference, current, features, thresholds)
+    html = save_html(result.snapshot, out / "monitor.html", max_mb=10.0)
+    summary.update(status="compared", **result.summary, html=html,
+                   importance=champion.importance.set_index("feature")["mean_abs_shap"].reindex(features).to_dict())
+    summary["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
+                            current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
+    labels = label_section(settings, champion, current, labels_for(settings, labels_path))
+    if labels is not None:
+        summary["labels"] = labels
+        summary["alerts"] = summary["alerts"] + labels.pop("alerts")
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    json_path, md_path = write_reports(out, "monitor", summary, render_monitor(summary))
+    sink = sink or AlertSink(settings.alerts_url or url, settings.alert_webhook)
+    recorded = sink.emit(summary["alerts"], source, window=summary["window"], report=str(md_path))
+    log.info("monitor: %d events, %d/%d features drifted, score PSI %.3f, %d alert(s); %s in %.1f s", len(events),
+             len(summary["drifted_features"]), len(features), summary["score"]["psi"], len(recorded), md_path,
+             summary["seconds"])
+    return MonitorResult(summary, recorded)
