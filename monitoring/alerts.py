@@ -68,7 +68,8 @@ class AlertSink:
         if not self.webhook:
             return False
         try:
-            response = httpx.post(self.webhook, json=webhook_payload(alert), timeout=self.timeout_s)
+            response = httpx.post(self.webhook, content=json.dumps(webhook_payload(alert), default=str),
+                                  headers={"Content-Type": "application/json"}, timeout=self.timeout_s)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             log.error("alert webhook %s failed: %s", self.webhook, exc)

@@ -63,7 +63,7 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
     table.insert(0, "rank", range(1, len(table) + 1))
     table["kind"] = ["numerical" if pd.api.types.is_numeric_dtype(reference[c]) else "categorical" for c in columns]
     is_feature = table["column"].isin(features)
-    table["drifted"] = is_feature & (table["value_drifted"] | table["missing_drifted"].fillna(False).astype(bool))
+    table["drifted"] = is_feature & (table["value_drifted"] | table["missing_drifted"].eq(True))
     shift = score_shift(reference[score], current[score]) if score else None
     if score:
         row = table.loc[table["column"] == score].iloc[0]
@@ -81,7 +81,7 @@ def summarise(features_table: pd.DataFrame, features: list[str], shift: dict | N
         "n_reference": int(n_reference), "n_current": int(n_current), "features": list(features),
         "drifted_features": drifted, "drifted_share": share,
         "value_drifted": features_table.loc[features_table["value_drifted"], "column"].tolist(),
-        "missing_drifted": features_table.loc[features_table["missing_drifted"].astype(bool), "column"].tolist(),
+        "missing_drifted": features_table.loc[features_table["missing_drifted"].eq(True), "column"].tolist(),
         "evidently_dataset": evidently_count, "score": shift,
         "thresholds": {"drift_share": thresholds.drift_share, "missing_share": thresholds.missing_share,
                        "score_psi": thresholds.score_psi},

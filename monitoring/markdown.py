@@ -8,8 +8,9 @@ METHOD_NOTE = (
     "Evidently chooses the test per column from the data: with more than 1,000 reference rows, the normed "
     "Wasserstein distance for numerical columns and the Jensen-Shannon distance for categorical ones (drift when "
     "the distance is at least 0.1); with fewer rows, Kolmogorov-Smirnov or chi-square p-values (drift below "
-    "0.05). Evidently compares only the values present, so the missing share of every feature is compared "
-    "separately: a feature also drifts when its missing share moves by at least {missing:.0%} points and the "
+    "0.05); numerical columns with few distinct values (counts, flags) are compared like categories. Evidently "
+    "compares only the values present, so the missing share of every feature is compared separately: a feature "
+    "also drifts when its missing share moves by at least {missing:.0f} percentage points and the "
     "change is significant (two-proportion test, p < 0.01). The predicted probability never counts among the "
     "features; it is judged by its PSI on the reference's deciles (alert at {psi:.2f}).")
 
@@ -117,9 +118,9 @@ def render_drift(summary: dict) -> str:
         f"features (they carry {_pct(summary.get('importance_share'))} of the model's mean |SHAP|) and the "
         "predicted probability.", "",
         "## Verdict", "", *verdict_lines(summary), "",
-        "## What it means for the model", "", *meaning(summary), "",
+        "## What it means for the model", "", "\n\n".join(meaning(summary)), "",
         "## Monitored features", "", *feature_table(summary), "",
-        "## How to read this", "", METHOD_NOTE.format(missing=summary["thresholds"]["missing_share"],
+        "## How to read this", "", METHOD_NOTE.format(missing=100 * summary["thresholds"]["missing_share"],
                                                         psi=summary["thresholds"]["score_psi"]), "",
         "The reference probability is the champion's score on its holdout clients (out of sample): the clients "
         "it was fitted on get sharper scores than any new client would, which would look like drift.", "",
@@ -149,9 +150,9 @@ def render_monitor(summary: dict) -> str:
         lines += ["## Delayed labels", "", *label_lines(labels), ""]
     lines += ["## Alerts", ""]
     lines += [f"- **{a['kind']}**: {a['message']}" for a in summary["alerts"]] or ["- none"]
-    lines += ["", "## What it means for the model", "", *meaning(summary), "",
+    lines += ["", "## What it means for the model", "", "\n\n".join(meaning(summary)), "",
               "## Monitored features", "", *feature_table(summary), "",
-              "## How to read this", "", METHOD_NOTE.format(missing=summary["thresholds"]["missing_share"],
+              "## How to read this", "", METHOD_NOTE.format(missing=100 * summary["thresholds"]["missing_share"],
                                                               psi=summary["thresholds"]["score_psi"]), ""]
     return "\n".join(lines)
 

@@ -74,10 +74,20 @@ def label_section(settings: Settings, champion: Champion, events: pd.DataFrame, 
 
 
 def run_monitor(settings: Settings, window: Window, labels_path: Path | None = None, sink: AlertSink | None = None,
-                out_dir: Path | None = None, source: str = "monitor") -> MonitorResult:
-    """Compare a window of events with the reference, write the reports and emit the alerts."""
+                out_dir: Path | None = None, source: str = "monitor", champion: Champion | None = None) -> MonitorResult:
+    """Compare a window of events with the reference, write the reports and emit the alerts.
+
+    Args:
+        settings: thresholds, paths and URLs.
+        window: which events.
+        labels_path: known outcomes (default: HC_LABELS_PATH, else the synthetic oracle when present).
+        sink: where alerts go (default: the alerts table of HC_ALERTS_URL or the event store, HC_ALERT_WEBHOOK).
+        out_dir: report folder (default `<reports_dir>/monitor`).
+        source: recorded with each alert.
+        champion: the model the events are compared for (default: read from the MLflow registry).
+    """
     started = time.perf_counter()
-    champion = load_champion(settings)
+    champion = champion or load_champion(settings)
     features = champion.top_features(settings.drift_top_features)
     url = events_url(settings)
     events = read_events(url, window, features)
@@ -86,8 +96,8 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
                "model": {"name": champion.name, "version": champion.version, "threshold": champion.threshold,
                          "feature_version": champion.feature_version},
                "window": {"description": window.describe(), "n_events": len(events),
-                          "first": events["time"].min() if len(events) else None,
-                          "last": events["time"].max() if len(events) else None,
+                          "first": events["time"].min().isoformat() if len(events) else None,
+                          "last": events["time"].max().isoformat() if len(events) else None,
                           "model_versions": sorted(events["model_version"].dropna().astype(str).unique().tolist())
                           if "model_version" in events else []}}
     if len(events) < settings.monitor_min_events:
