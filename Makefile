@@ -51,5 +51,16 @@ dbt-docs: setup ## dbt docs generate: the documented models and columns (dbt_pro
 bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
 	$(PY) -m dbt_project.pipeline.bench --clients 356255 --seed $(SEED)
 
+.PHONY: drift monitor simulate-drift
+
+drift: setup ## Evidently drift report, train vs test clients: reports/drift.{html,json,md}
+	$(PY) -m monitoring drift
+
+monitor: setup ## prediction events vs reference, delayed labels, alerts (exit 1 on alert) [LAST=N | SINCE=iso UNTIL=iso]
+	$(PY) -m monitoring monitor $(if $(LAST),--last $(LAST)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
+
+simulate-drift: setup ## replay test clients through the running API, unchanged then drifted; monitor after each
+	$(PY) -m monitoring simulate
+
 clean: ## remove generated data, databases and reports (keeps .venv)
 	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns dbt_project/target dbt_project/logs
