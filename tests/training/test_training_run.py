@@ -1,0 +1,82 @@
+"""End to end: one quick training run on a synthetic feature store (shared fixture `trained`)."""
+
+import re
+
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+
+from training.register import ALIAS, MODEL_NAME
+
+
+def _client(trained) -> MlflowClient:
+    mlflow.set_tracking_uri(trained.settings.mlflow_tracking_uri)
+    return MlflowClient()
+
+
+def test_candidates_go_from_dummy_to_lightgbm_and_every_imbalance_strategy_is_compared(trained):
+    names = [c["name"] for c in trained.summary["candidates"]]
+    assert names[0] == "dummy/none"
+    for family in ("logistic", "lightgbm"):
+        strategies = {n.split("/")[1] for n in names if n.startswith(family + "/")}
+        assert strategies == {"none", "class_weight", "undersample", "smote"}
+    assert any(n.startswith("random_forest/") for n in names)
+    assert any(c["stage"] == "refine" for c in trained.summary["candidates"])
+    costs = {c["name"]: c["oof_cost_per_applicant"] for c in trained.summary["candidates"]}
+    champion = trained.summary["champion"]
+    assert champion["oof"]["oof_cost_per_applicant"] == min(costs.values())
+    assert champion["oof"]["oof_cost_per_applicant"] < costs["dummy/none"]
+
+
+def test_every_candidate_has_cost_threshold_auc_times_and_holdout(trained):
+    needed = {"oof_cost_per_applicant", "oof_relative_cost", "threshold", "cv_roc_auc_mean", "cv_roc_auc_std",
+              "cv_pr_auc_mean", "oof_accuracy", "oof_recall", "oof_precision", "oof_approval_rate",
+              "fit_seconds_mean", "predict_ms_per_1000", "overfit_gap_auc", "holdout_roc_auc",
+              "holdout_cost_per_applicant"}
+    for candidate in trained.summary["candidates"]:
+        assert needed <= set(candidate), candidate["name"]
+
+
+def test_mlflow_parent_run_nested_runs_tags_and_artifacts(trained):
+    client = _client(trained)
+    parent = client.get_run(trained.summary["run_id"])
+    for tag in ("feature_version", "git_commit", "data_fingerprint", "suspicious_auc", "threshold"):
+        assert parent.data.tags[tag], tag
+    assert parent.data.tags["feature_version"] == "v1"
+    children = client.search_runs([parent.info.experiment_id],
+                                  f"tags.mlflow.parentRunId = '{parent.info.run_id}'", max_results=500)
+    assert len(children) == len(trained.summary["candidates"])
+    assert all("oof_cost_per_applicant" in r.data.metrics for r in children)
+    figures = {a.path for a in client.list_artifacts(parent.info.run_id, "figures")}
+    assert figures == {f"figures/{n}.png" for n in ("roc_pr_holdout", "roc_pr_oof", "cost_vs_threshold",
+                                                      "confusion_holdout", "calibration_holdout",
+                                                      "shap_summary", "coefficient_path")}
+    top = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert {"model_card.md", "holdout_predictions.csv", "global_importance.csv", "leakage.csv",
+            "training_summary.json"} <= top
+
+
+def test_champion_alias_version_tags_and_threshold_match_the_model_card(trained):
+    client = _client(trained)
+    version = client.get_model_version_by_alias(MODEL_NAME, ALIAS)
+    assert str(version.version) == trained.summary["model_version"]
+    card = (trained.settings.reports_dir / "model_card.md").read_text()
+    card_threshold = float(re.search(r"Decision threshold: `([^`]+)`", card).group(1))
+    assert card_threshold == trained.summary["threshold"]
+    assert float(version.tags["threshold"]) == card_threshold
+    assert float(version.tags["cost_ratio"]) == 10.0
+    assert version.tags["feature_version"] == "v1"
+    assert "## Oracle (synthetic data only" in card and "ratio champion / oracle" in card
+    assert "## Fairness" in card and "| gender | F |" in card
+
+
+def test_model_card_lists_every_candidate_and_the_leakage_provenance(trained):
+    card = (trained.settings.reports_dir / "model_card.md").read_text()
+    for candidate in trained.summary["candidates"]:
+        assert f"| {candidate['name']} |" in card
+    assert "external scores from outside bureaus" in card
+    importance = pd.read_csv(mlflow.artifacts.download_artifacts(
+        run_id=trained.summary["run_id"], artifact_path="global_importance.csv",
+        tracking_uri=trained.settings.mlflow_tracking_uri))
+    assert list(importance.columns) == ["feature", "label_fr", "mean_abs_shap"]
+    assert importance["mean_abs_shap"].is_monotonic_decreasing
