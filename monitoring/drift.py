@@ -11,16 +11,18 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from common.settings import Settings
 from monitoring.compare import SCORE, Thresholds, compare
 from monitoring.evidently_drift import run_report, save_html
 from monitoring.markdown import render_drift
-from monitoring.reference import ID, load_champion, read_clients, reference_frame, score_clients
+from monitoring.reference import ID, Champion, load_champion, read_clients, reference_frame, score_clients
 from monitoring.statistics import refusal_rate
 
 log = logging.getLogger(__name__)
@@ -32,21 +34,29 @@ def sample(frame: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
     return frame if len(frame) <= n else frame.sample(n, random_state=seed)
 
 
-def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float = 10.0) -> dict:
+def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float = 10.0,
+              champion: Champion | None = None, scorer: Callable[[pd.DataFrame], np.ndarray] | None = None) -> dict:
     """Build the drift report of the champion's training clients against the test clients.
+
+    Args:
+        settings: paths and thresholds.
+        top_k: number of most important features monitored (default HC_DRIFT_TOP_FEATURES).
+        html_max_mb: size budget of drift.html.
+        champion: the model (default: read from the MLflow registry).
+        scorer: probability of default of a frame of clients (default: the champion model from MLflow).
 
     Returns:
         The summary written to `drift.json`.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    champion = load_champion(settings)
+    champion = champion or load_champion(settings)
     features = champion.top_features(top_k or settings.drift_top_features)
     reference = reference_frame(settings, champion, features)
     test = read_clients(settings.duckdb_path, champion.feature_version, "test", None)
     timings["read_s"] = time.perf_counter() - started
     mark = time.perf_counter()
-    test[SCORE] = score_clients(champion, test)
+    test[SCORE] = scorer(test) if scorer else score_clients(champion, test)
     current = test[[ID, *features, SCORE]]
     timings["score_s"] = time.perf_counter() - mark
     mark = time.perf_counter()

@@ -51,14 +51,17 @@ def applicants(rng: np.random.Generator, n: int, first_id: int, drift: bool = Fa
     return frame
 
 
-def write_feature_store(path: Path, train: pd.DataFrame, version: str = "fv_test") -> None:
-    """The train clients as one published feature version."""
+def write_feature_store(path: Path, train: pd.DataFrame, test: pd.DataFrame | None = None,
+                        version: str = "fv_test") -> None:
+    """Train (and test) clients as one published feature version."""
     table = f"client_features__{version}"
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute("create table marts.feature_versions (feature_version varchar, created_at timestamp, "
                     "validation_passed boolean, table_name varchar)")
         features = train[["client_id", *FEATURES, "target"]].assign(split="train")
+        if test is not None:
+            features = pd.concat([features, test[["client_id", *FEATURES]].assign(split="test", target=None)])
         con.register("features_df", features)
         con.execute(f'create table marts."{table}" as select * from features_df')
         con.execute("insert into marts.feature_versions values (?, now(), true, ?)", [version, table])
