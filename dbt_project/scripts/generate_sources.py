@@ -20,20 +20,15 @@ SPEC = REPO / "warehouse" / "spec" / "columns.json"
 OUT = REPO / "dbt_project" / "models" / "staging" / "_sources.yml"
 
 TABLE_DESCRIPTIONS = {
-    "application_train": "Current loan applications with the TARGET (1 = payment difficulties); "
-    "one row per client.",
+    "application_train": "Current loan applications with the TARGET (1 = payment difficulties); one row per client.",
     "application_test": "Current loan applications to score, without TARGET; one row per client.",
-    "bureau": "Credits of the client reported to the Credit Bureau before the application; "
-    "one row per credit.",
+    "bureau": "Credits of the client reported to the Credit Bureau before the application; one row per credit.",
     "bureau_balance": "Monthly status of each Credit Bureau credit; one row per credit and month.",
-    "previous_application": "Previous applications of the client at Home Credit; "
-    "one row per previous application.",
-    "POS_CASH_balance": "Monthly snapshots of previous POS and cash loans at Home Credit; "
-    "one row per loan and month.",
+    "previous_application": "Previous applications of the client at Home Credit; one row per previous application.",
+    "POS_CASH_balance": "Monthly snapshots of previous POS and cash loans at Home Credit; one row per loan and month.",
     "installments_payments": "Payments of installments of previous Home Credit credits; one row per payment "
     "(or missed payment), an installment can have several rows.",
-    "credit_card_balance": "Monthly snapshots of previous Home Credit credit cards; "
-    "one row per card and month.",
+    "credit_card_balance": "Monthly snapshots of previous Home Credit credit cards; one row per card and month.",
 }
 
 HEADER = (
@@ -46,10 +41,7 @@ def source_yaml(spec: dict) -> dict:
     """The dbt sources document: one source `raw`, the eight tables loaded by `python -m warehouse.load`."""
     tables = []
     for name, table in spec["tables"].items():
-        columns = [
-            {"name": column["name"], "description": " ".join(column["description"].split())}
-            for column in table["columns"]
-        ]
+        columns = [{"name": column["name"], "description": " ".join(column["description"].split())} for column in table["columns"]]
         tables.append(
             {
                 "name": table["raw_table"],
@@ -73,9 +65,7 @@ def source_yaml(spec: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Write (or with --check, compare) the generated sources YAML."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed file is out of date")
     args = parser.parse_args(argv)
     text = HEADER + yaml.safe_dump(
