@@ -1,0 +1,245 @@
+"""Population comparisons: distributions of descriptive variables over all clients or a filtered group, and
+the clients most similar to a given client with their observed default rate.
+
+Source: the descriptive profiles of the model's feature version (`marts.client_profiles__<version>`, the
+readable attributes of `marts.client_profiles`) and, for the default rate, the known outcome (`target`) of the
+train clients of the same version. Loaded once at start-up (about 20 columns), computed in memory.
+
+Similar clients (the definition the API documents): among the train clients with a known outcome, the same
+contract type as the client (cash or revolving) when at least `k` such clients exist, the `k` nearest in
+Euclidean distance over six standardised key variables: age, log(1 + annual income), log(1 + credit amount),
+log(1 + annuity), years employed (missing, e.g. pensioners, counted as 0) and number of children. Each
+variable is standardised with its mean and standard deviation over all clients (a missing value becomes
+the mean, i.e. 0 after standardisation). The client itself is excluded; ties are broken by client id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+NUMERIC = {
+    "age_years": "Age (years)", "annual_income": "Annual income", "credit_amount": "Credit amount",
+    "annuity_amount": "Annuity", "goods_price": "Price of the goods", "years_employed": "Years employed",
+    "children_count": "Number of children", "family_members_count": "Family members",
+    "region_rating": "Rating of the region (1-3)",
+}
+CATEGORICAL = {
+    "gender": "Gender", "family_status": "Family status", "education": "Education", "income_type": "Income type",
+    "occupation": "Occupation", "housing_type": "Housing", "contract_type": "Contract type",
+    "owns_car": "Owns a car", "owns_realty": "Owns real estate",
+}
+SIMILARITY_VARIABLES = ("age_years", "annual_income", "credit_amount", "annuity_amount", "years_employed",
+                        "children_count")
+LOGGED = ("annual_income", "credit_amount", "annuity_amount")
+SEGMENT = "contract_type"
+SIMILARITY_DEFINITION = (
+    "Among the train clients with a known outcome (excluding the client), those with the same contract type "
+    "(when at least k exist; otherwise all), the k nearest in Euclidean distance over six standardised "
+    "variables: age, log(1 + annual income), log(1 + credit amount), log(1 + annuity), years employed "
+    "(missing counted as 0) and number of children; each standardised by its mean and standard deviation "
+    "over all clients, a missing value counting as the mean. Ties are broken by client id.")
+
+
+@dataclass
+class Filters:
+    """A group of clients: equality on categorical variables, ranges on numeric ones (all optional)."""
+
+    equals: dict[str, Any]
+    ranges: dict[str, tuple[float | None, float | None]]
+
+    def describe(self) -> dict[str, Any]:
+        """The active filters, JSON-ready."""
+        out: dict[str, Any] = {k: v for k, v in self.equals.items() if v is not None}
+        for name, (low, high) in self.ranges.items():
+            if low is not None:
+                out[f"{name}_min"] = low
+            if high is not None:
+                out[f"{name}_max"] = high
+        return out
+
+
+class Population:
+    """Profiles of every client of one feature version, with the known outcomes."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame.sort_values("client_id", ignore_index=True)
+        self.ids = self.frame["client_id"].to_numpy(dtype=np.int64)
+        self.numeric = [c for c in NUMERIC if c in self.frame]
+        self.categorical = [c for c in CATEGORICAL if c in self.frame]
+        for c in self.categorical:
+            self.frame[c] = self.frame[c].map(_label).astype(object)
+        self._space = self._similarity_space()
+        self.categories = {c: sorted(v for v in self.frame[c].dropna().unique()) for c in self.categorical}
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, profiles: str, snapshot: str) -> Population:
+        """Profiles of the version joined with the known outcome of its train clients."""
+        frame = con.sql(f"select p.*, f.target from {profiles} p left join "
+                        f"(select client_id, target from {snapshot}) f using (client_id)").df()
+        return cls(frame)
+
+    def _similarity_space(self) -> np.ndarray:
+        columns = []
+        for name in SIMILARITY_VARIABLES:
+            values = pd.to_numeric(self.frame.get(name, pd.Series(np.nan, index=self.frame.index)), errors="coerce")
+            values = values.astype("float64")
+            if name == "years_employed":
+                values = values.fillna(0.0)
+            if name in LOGGED:
+                values = np.log1p(values.clip(lower=0))
+            mean, std = values.mean(), values.std(ddof=0)
+            z = (values - mean) / (std if std and std > 0 else 1.0)
+            columns.append(z.fillna(0.0).to_numpy())
+        return np.column_stack(columns)
+
+    def row(self, client_id: int) -> int | None:
+        """Row of a client in the population, or None."""
+        i = int(np.searchsorted(self.ids, client_id))
+        return i if i < len(self.ids) and int(self.ids[i]) == client_id else None
+
+    def select(self, filters: Filters) -> pd.DataFrame:
+        """The clients of a group."""
+        mask = np.ones(len(self.frame), dtype=bool)
+        for name, value in filters.equals.items():
+            if value is not None:
+                mask &= (self.frame[name] == value).to_numpy()
+        for name, (low, high) in filters.ranges.items():
+            values = pd.to_numeric(self.frame[name], errors="coerce").to_numpy(dtype="float64")
+            if low is not None:
+                mask &= values >= low
+            if high is not None:
+                mask &= values <= high
+        return self.frame[mask]
+
+    def summary(self, filters: Filters) -> dict[str, Any]:
+        """Counts, default rate, numeric summaries and categorical counts of a group."""
+        group = self.select(filters)
+        return {"filters": filters.describe(), **outcome(group),
+                "numeric": {c: numeric_summary(group[c]) for c in self.numeric},
+                "categorical": {c: categorical_counts(group, c) for c in self.categorical}}
+
+    def distribution(self, variable: str, filters: Filters, bins: int, client_id: int | None) -> dict[str, Any]:
+        """Histogram (numeric) or counts (categorical) of one variable in a group, and where a client stands."""
+        group = self.select(filters)
+        out: dict[str, Any] = {"variable": variable, "label": {**NUMERIC, **CATEGORICAL}[variable],
+                               "filters": filters.describe(), **outcome(group)}
+        if variable in self.numeric:
+            out |= {"kind": "numeric", "summary": numeric_summary(group[variable]),
+                    "histogram": histogram(group, variable, bins)}
+        else:
+            out |= {"kind": "categorical", "counts": categorical_counts(group, variable)}
+        if client_id is not None:
+            out["client"] = self.position(client_id, variable, group)
+        return out
+
+    def position(self, client_id: int, variable: str, group: pd.DataFrame) -> dict[str, Any] | None:
+        """The client's value of `variable` and its percentile in `group` (numeric variables)."""
+        i = self.row(client_id)
+        if i is None:
+            return None
+        value = self.frame.at[i, variable]
+        if variable not in self.numeric:
+            return {"client_id": client_id, "value": _json(value), "percentile": None}
+        values = pd.to_numeric(group[variable], errors="coerce").dropna().to_numpy()
+        if value is None or pd.isna(value) or values.size == 0:
+            return {"client_id": client_id, "value": _json(value), "percentile": None}
+        percentile = 100.0 * float(np.mean(values <= float(value)))
+        return {"client_id": client_id, "value": float(value), "percentile": round(percentile, 2)}
+
+    def similar(self, client_id: int, k: int) -> dict[str, Any] | None:
+        """The k most similar train clients (see SIMILARITY_DEFINITION) and their observed default rate."""
+        i = self.row(client_id)
+        if i is None:
+            return None
+        known = self.frame["target"].notna().to_numpy() & (self.ids != client_id)
+        segment_value = self.frame.at[i, SEGMENT] if SEGMENT in self.frame else None
+        candidates = known
+        if segment_value is not None and not pd.isna(segment_value):
+            same = known & (self.frame[SEGMENT] == segment_value).to_numpy()
+            if same.sum() >= k:
+                candidates = same
+        index = np.flatnonzero(candidates)
+        distance = np.sqrt(((self._space[index] - self._space[i]) ** 2).sum(axis=1))
+        order = np.lexsort((self.ids[index], distance))[:k]
+        chosen, dist = index[order], distance[order]
+        group = self.frame.iloc[chosen]
+        neighbours = [{"client_id": int(self.ids[j]), "distance": round(float(d), 6),
+                       **{v: _json(self.frame.at[j, v]) for v in SIMILARITY_VARIABLES if v in self.frame}}
+                      for j, d in zip(chosen, dist, strict=True)]
+        return {"client_id": client_id, "k": len(neighbours), "definition": SIMILARITY_DEFINITION,
+                "segment": {SEGMENT: _json(segment_value)} if candidates is not known else {},
+                **outcome(group), "medians": {v: _json(pd.to_numeric(group[v], errors="coerce").median())
+                                              for v in SIMILARITY_VARIABLES if v in group},
+                "neighbours": neighbours}
+
+
+def outcome(group: pd.DataFrame) -> dict[str, Any]:
+    """Group size, clients with a known outcome and their default rate (None when none is known)."""
+    known = group["target"].dropna()
+    return {"n_clients": int(len(group)), "n_with_outcome": int(len(known)),
+            "default_rate": None if known.empty else round(float(known.mean()), 6)}
+
+
+def numeric_summary(values: pd.Series) -> dict[str, Any]:
+    """Count, missing, mean, standard deviation, min, quartiles, max (None when empty)."""
+    v = pd.to_numeric(values, errors="coerce")
+    present = v.dropna()
+    stats: dict[str, Any] = {"count": int(present.size), "missing": int(v.isna().sum())}
+    if present.empty:
+        return stats | dict.fromkeys(("mean", "std", "min", "q1", "median", "q3", "max"))
+    q = present.quantile([0.25, 0.5, 0.75]).to_numpy()
+    return stats | {"mean": float(present.mean()), "std": float(present.std(ddof=0)), "min": float(present.min()),
+                    "q1": float(q[0]), "median": float(q[1]), "q3": float(q[2]), "max": float(present.max())}
+
+
+def categorical_counts(group: pd.DataFrame, variable: str) -> list[dict[str, Any]]:
+    """Count, share and default rate per value (missing values as null), most frequent first."""
+    total = max(len(group), 1)
+    keys = group[variable].astype(object).where(group[variable].notna(), None)
+    out = []
+    for value, part in group.groupby(keys.fillna("\0missing"), sort=False, dropna=False):
+        known = part["target"].dropna()
+        out.append({"value": None if value == "\0missing" else _json(value), "count": int(len(part)),
+                    "share": round(len(part) / total, 6),
+                    "default_rate": None if known.empty else round(float(known.mean()), 6)})
+    return sorted(out, key=lambda r: (-r["count"], str(r["value"])))
+
+
+def histogram(group: pd.DataFrame, variable: str, bins: int) -> list[dict[str, Any]]:
+    """Equal-width bins over the group's range: edges, count and default rate per bin."""
+    values = pd.to_numeric(group[variable], errors="coerce")
+    present = values.notna().to_numpy()
+    x = values.to_numpy(dtype="float64")[present]
+    if x.size == 0:
+        return []
+    edges = np.histogram_bin_edges(x, bins=bins)
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    target = group["target"].to_numpy(dtype="float64")[present]
+    out = []
+    for b in range(len(edges) - 1):
+        inside = which == b
+        known = target[inside & ~np.isnan(target)]
+        out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(inside.sum()),
+                    "default_rate": None if known.size == 0 else round(float(known.mean()), 6)})
+    return out
+
+
+def _label(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return value
+
+
+def _json(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,74 @@
+"""GET /v1/population/...: distributions over all clients or a group, and similar clients."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+
+from api.deps import ApiKeyDep, ServiceDep
+from api.population import CATEGORICAL, NUMERIC, SIMILARITY_DEFINITION, Filters
+from api.schemas import DistributionPublic, ErrorPublic, SimilarPublic, SummaryPublic, VariablePublic
+from api.service import ClientNotFoundError
+
+router = APIRouter(prefix="/v1/population", tags=["population"], dependencies=[ApiKeyDep],
+                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+Text = Annotated[str | None, Query(max_length=100)]
+Number = Annotated[float | None, Query(ge=-1e12, le=1e12, allow_inf_nan=False)]
+YesNo = Annotated[Literal["yes", "no"] | None, Query()]
+
+
+def group_filters(gender: Text = None, family_status: Text = None, education: Text = None, income_type: Text = None,
+                  occupation: Text = None, housing_type: Text = None, contract_type: Text = None,
+                  owns_car: YesNo = None, owns_realty: YesNo = None, age_min: Number = None, age_max: Number = None,
+                  income_min: Number = None, income_max: Number = None, credit_min: Number = None,
+                  credit_max: Number = None) -> Filters:
+    """A group: exact values of categorical variables, inclusive ranges of age, annual income and credit amount."""
+    equals = {"gender": gender, "family_status": family_status, "education": education, "income_type": income_type,
+              "occupation": occupation, "housing_type": housing_type, "contract_type": contract_type,
+              "owns_car": owns_car, "owns_realty": owns_realty}
+    ranges = {"age_years": (age_min, age_max), "annual_income": (income_min, income_max),
+              "credit_amount": (credit_min, credit_max)}
+    return Filters(equals, ranges)
+
+
+FiltersDep = Annotated[Filters, Depends(group_filters)]
+
+
+@router.get("/variables", response_model=list[VariablePublic], summary="Variables of the population endpoints")
+def variables(service: ServiceDep) -> list[dict]:
+    """The descriptive variables, their kind and known values."""
+    population = service.population
+    return ([{"name": n, "label": NUMERIC[n], "kind": "numeric"} for n in population.numeric]
+            + [{"name": n, "label": CATEGORICAL[n], "kind": "categorical", "values": population.categories[n]}
+               for n in population.categorical])
+
+
+@router.get("/summary", response_model=SummaryPublic, summary="Summary of all clients or a group")
+def summary(service: ServiceDep, filters: FiltersDep) -> dict:
+    """Size, observed default rate, numeric summaries and categorical counts of the group."""
+    return service.population.summary(filters)
+
+
+@router.get("/distribution/{variable}", response_model=DistributionPublic, summary="Distribution of one variable")
+def distribution(variable: Annotated[str, Path(max_length=64)], service: ServiceDep, filters: FiltersDep,
+                 bins: Annotated[int, Query(ge=2, le=100)] = 20,
+                 client_id: Annotated[int | None, Query(ge=1, le=2**62, description="Show where this client stands")] = None) -> dict:
+    """Histogram (numeric) or counts (categorical) of a variable in the group, with a client's position."""
+    population = service.population
+    if variable not in population.numeric and variable not in population.categorical:
+        raise HTTPException(status_code=404, detail="Unknown variable (see GET /v1/population/variables)")
+    if client_id is not None and population.row(client_id) is None:
+        raise ClientNotFoundError(client_id)
+    return population.distribution(variable, filters, bins, client_id)
+
+
+@router.get("/similar/{client_id}", response_model=SimilarPublic, summary="Clients most similar to a client",
+            description=f"Similar clients: {SIMILARITY_DEFINITION}")
+def similar(client_id: Annotated[int, Path(ge=1, le=2**62)], service: ServiceDep,
+            k: Annotated[int, Query(ge=1, le=500, description="How many similar clients")] = 50) -> dict:
+    """The k most similar clients with a known outcome, their default rate and medians."""
+    found = service.population.similar(client_id, k)
+    if found is None:
+        raise ClientNotFoundError(client_id)
+    return found

@@ -1,0 +1,170 @@
+"""The model at request time: the registered pipeline, applied one row at a time without pandas overhead.
+
+`CreditScorer.predict_proba` prepares a DataFrame column by column and runs the scikit-learn
+ColumnTransformer with pandas output: about 100 ms for one row. Here the same fitted objects are called
+directly: the training types are set on numpy blocks, each fitted sub-transformer of the ColumnTransformer is
+applied to its columns (identity passthrough read as is), and the final estimator's `predict_proba` is called
+on the transformed row. `verify` checks at start-up, on real rows, that this gives bit-for-bit what the
+scorer's own `predict_proba`, the pipeline's `transform` and the explainer's `contributions` give; when it
+does not (a new kind of pipeline), the scorer's own methods are used instead, slower but identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+BASE = "_base_value"
+
+
+def _single_threaded(estimator: Any) -> None:
+    """One thread per prediction: requests are served in parallel, and one row gains nothing from more."""
+    for obj in (estimator, getattr(estimator, "model_", None)):
+        if obj is not None and hasattr(obj, "n_jobs"):
+            with contextlib.suppress(AttributeError):  # a read-only property
+                obj.n_jobs = 1
+
+
+def _is_identity(transformer: Any) -> bool:
+    return transformer == "passthrough" or (
+        type(transformer).__name__ == "FunctionTransformer" and getattr(transformer, "func", 0) is None)
+
+
+class ModelRuntime:
+    """Fast per-row scoring and contributions with the registered scorer's own fitted objects."""
+
+    def __init__(self, scorer: Any) -> None:
+        self.scorer = scorer
+        self.numeric: list[str] = list(scorer.numeric)
+        self.categorical: list[str] = list(scorer.categorical)
+        self.features: list[str] = self.numeric + self.categorical
+        steps = scorer.pipeline.steps
+        self.transforms = [step for _, step in steps[:-1] if not hasattr(step, "fit_resample")]
+        self.estimator = steps[-1][1]
+        _single_threaded(self.estimator)
+        self.explainer = getattr(scorer, "explainer", None)
+        self._pre_explainer = self._pretransformed_explainer()
+        self.fast = False
+        self._numeric_index = {c: i for i, c in enumerate(self.numeric)}
+
+    # -- preparation -------------------------------------------------------------------------------------
+    def blocks(self, rows: list[dict[str, Any]]) -> tuple[np.ndarray, pd.DataFrame]:
+        """Numeric block (float64, NaN for missing) and categorical block (object, None for missing)."""
+        numeric = np.array([[_to_float(r.get(c)) for c in self.numeric] for r in rows], dtype=np.float64)
+        categorical = pd.DataFrame({c: pd.Series([_to_text(r.get(c)) for r in rows], dtype=object)
+                                    for c in self.categorical}, columns=self.categorical)
+        return numeric.reshape(len(rows), len(self.numeric)), categorical
+
+    def frame(self, numeric: np.ndarray, categorical: pd.DataFrame) -> pd.DataFrame:
+        """The blocks as the DataFrame the scorer prepares (training column order and types)."""
+        X = pd.DataFrame(numeric, columns=self.numeric)
+        for c in self.categorical:
+            X[c] = categorical[c].to_numpy(dtype=object)
+        return X[self.features]
+
+    # -- transformation ----------------------------------------------------------------------------------
+    def transform(self, numeric: np.ndarray, categorical: pd.DataFrame) -> np.ndarray:
+        """The model-ready rows (every transform step of the pipeline but resampling)."""
+        if not self.fast:
+            X: Any = self.frame(numeric, categorical)
+            for step in self.transforms:
+                X = step.transform(X)
+            return np.asarray(X, dtype=np.float64)
+        return self._fast_transform(numeric, categorical)
+
+    def _fast_transform(self, numeric: np.ndarray, categorical: pd.DataFrame) -> np.ndarray:
+        (column_transformer,) = self.transforms
+        parts = []
+        frame = None
+        for _, transformer, columns in column_transformer.transformers_:
+            columns = list(columns)
+            if transformer == "drop" or not columns:
+                continue
+            if _is_identity(transformer) and all(c in self._numeric_index for c in columns):
+                parts.append(numeric[:, [self._numeric_index[c] for c in columns]])
+            elif all(c in categorical.columns for c in columns):
+                parts.append(np.asarray(transformer.transform(categorical[columns]), dtype=np.float64))
+            else:
+                frame = self.frame(numeric, categorical) if frame is None else frame
+                parts.append(np.asarray(transformer.transform(frame[columns]), dtype=np.float64))
+        return np.hstack(parts).astype(np.float64, copy=False)
+
+    def full_transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The pipeline's own transform of prepared rows (used to build the matrix of all clients)."""
+        for step in self.transforms:
+            X = step.transform(X)
+        return np.asarray(X, dtype=np.float64)
+
+    # -- scores and contributions ------------------------------------------------------------------------
+    def probability(self, transformed: np.ndarray) -> np.ndarray:
+        """Probability of default of model-ready rows (the final estimator of the pipeline)."""
+        return self.estimator.predict_proba(transformed)[:, 1]
+
+    def decide(self, probability: float) -> str:
+        """`refuse` or `accept` (the scorer's own rule at its threshold)."""
+        return str(self.scorer.decide(np.array([probability]))[0])
+
+    def contributions(self, numeric: np.ndarray, categorical: pd.DataFrame, transformed: np.ndarray) -> pd.DataFrame:
+        """Per input feature contributions (log-odds) plus `_base_value`, one row per row given."""
+        if self.explainer is None:
+            return pd.DataFrame(np.zeros((len(numeric), len(self.features) + 1)), columns=[*self.features, BASE])
+        if self.fast and self._pre_explainer is not None:
+            return self._pre_explainer.contributions(pd.DataFrame(transformed))
+        return self.scorer.contributions(self.frame(numeric, categorical))
+
+    def _pretransformed_explainer(self) -> Any:
+        """The scorer's explainer, fed with already transformed rows (its `_transform` skipped)."""
+        if self.explainer is None or not hasattr(self.explainer, "_transform"):
+            return None
+        cls = type(self.explainer)
+        shortcut = type(f"Pretransformed{cls.__name__}", (cls,),
+                        {"_transform": lambda self, X: np.asarray(X, dtype=np.float64)})
+        clone = copy.copy(self.explainer)
+        clone.__class__ = shortcut
+        return clone
+
+    # -- start-up check ----------------------------------------------------------------------------------
+    def verify(self, X: pd.DataFrame) -> bool:
+        """Use the fast path only if it reproduces the scorer exactly on `X` (prepared rows), row by row."""
+        prepared = self.scorer.prepare(X)
+        reference = self.full_transform(prepared)
+        expected = self.scorer.predict_proba(prepared)
+        expected_contrib = None if self.explainer is None else self.scorer.contributions(prepared)
+        rows = prepared.to_dict("records")
+        self.fast = len(self.transforms) == 1 and hasattr(self.transforms[0], "transformers_")
+        try:
+            for i, row in enumerate(rows):
+                numeric, categorical = self.blocks([row])
+                transformed = self.transform(numeric, categorical)
+                same = np.array_equal(transformed[0], reference[i], equal_nan=True)
+                same = same and self.probability(transformed)[0] == expected[i]
+                if expected_contrib is not None:
+                    got = self.contributions(numeric, categorical, transformed).iloc[0].to_numpy()
+                    same = same and np.array_equal(got, expected_contrib.iloc[i].to_numpy(), equal_nan=True)
+                if not same:
+                    raise ValueError(f"row {i} differs")
+        except Exception as error:  # noqa: BLE001 - any failure means: use the scorer's own path
+            log.warning("fast scoring path does not reproduce the scorer (%s): using the scorer's own methods", error)
+            self.fast = False
+        return self.fast
+
+
+def _to_float(value: Any) -> float:
+    if value is None or value is pd.NA:
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _to_text(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value

@@ -1,0 +1,176 @@
+"""What the routes call: scoring, explanations, profiles and population statistics, with their events.
+
+Built once at start-up (`api.startup.build_service`), shared by every request of a worker process.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from api.events import Event, EventStore, application_hash
+from api.features import ApplicationFeatures, raw_application
+from api.population import Population
+from api.registry import LoadedModel, headline
+from api.runtime import BASE, ModelRuntime
+from api.store import ClientMatrix, CursorPool, FeatureVersion
+
+DECISIONS = {"accept": "accepted", "refuse": "refused"}
+REASONS = 4
+
+
+class ClientNotFoundError(LookupError):
+    """No such client in the feature version."""
+
+
+@dataclass
+class Scored:
+    """A score and what it was computed from."""
+
+    probability: float
+    decision: str
+    features: dict[str, Any]
+    numeric: np.ndarray
+    categorical: pd.DataFrame
+    transformed: np.ndarray
+
+
+@dataclass
+class ScoringService:
+    """The loaded model, the feature store and the event log of one worker."""
+
+    model: LoadedModel
+    runtime: ModelRuntime
+    version: FeatureVersion
+    matrix: ClientMatrix
+    features: ApplicationFeatures
+    cursors: CursorPool
+    population: Population
+    events: EventStore
+    startup_seconds: float = 0.0
+
+    # -- facts -------------------------------------------------------------------------------------------
+    def model_info(self, top: int) -> dict[str, Any]:
+        """Name, version, threshold, costs, headline metrics and the top global importances."""
+        facts = self.model.facts
+        tags = facts.tags
+        cost_fn, cost_fp = _float(tags.get("cost_fn")), _float(tags.get("cost_fp"))
+        importance = self.runtime.scorer.global_importance()
+        rows = [] if importance is None else importance.head(top).to_dict("records")
+        return {"name": facts.name, "version": facts.version, "alias": facts.alias, "feature_version": self.version.feature_version,
+                "threshold": self.model.threshold, "cost_fn": cost_fn, "cost_fp": cost_fp,
+                "cost_ratio": _float(tags.get("cost_ratio")) or (cost_fn / cost_fp if cost_fn and cost_fp else None),
+                "candidate": tags.get("candidate"), "trained_at_commit": tags.get("git_commit"),
+                "metrics": headline(facts.metrics), "n_features": len(self.runtime.features),
+                "global_importance": [{"feature": r["feature"], "label": r.get("label_fr") or r["feature"],
+                                       "mean_abs_contribution": float(r["mean_abs_shap"])} for r in rows]}
+
+    # -- by client id ------------------------------------------------------------------------------------
+    def _row(self, client_id: int) -> int:
+        i = self.matrix.index(client_id)
+        if i is None:
+            raise ClientNotFoundError(client_id)
+        return i
+
+    def score_client(self, client_id: int) -> Scored:
+        """Score of a client of the feature version, from its model-ready row."""
+        i = self._row(client_id)
+        numeric, categorical, transformed = self.matrix.row(i)
+        p = float(self.runtime.probability(transformed)[0])
+        return Scored(p, self.runtime.decide(p), self.matrix.record(i), numeric, categorical, transformed)
+
+    def profile(self, client_id: int) -> dict[str, Any]:
+        """The descriptive profile of a client."""
+        i = self.population.row(client_id)
+        if i is None or self.matrix.index(client_id) is None:
+            raise ClientNotFoundError(client_id)
+        row = self.population.frame.iloc[i].drop(labels=["target"], errors="ignore").to_dict()
+        return {k: _clean(v) for k, v in row.items()}
+
+    def application(self, client_id: int) -> dict[str, Any]:
+        """The raw application of a client, as POST /v1/score takes it."""
+        self._row(client_id)
+        row = raw_application(self.cursors.get(), client_id, self.features.query.columns)
+        return {k: _clean(v) for k, v in row.items() if k != "SK_ID_CURR"}
+
+    # -- posted application ------------------------------------------------------------------------------
+    def score_application(self, application: dict[str, Any], client_id: int | None) -> Scored:
+        """Score of a posted application (features by the dbt SQL; history of `client_id` if given)."""
+        if client_id is not None:
+            self._row(client_id)
+        row = self.features.compute(self.cursors.get(), application, client_id)
+        features = {c: _clean(row.get(c)) for c in self.runtime.features}
+        numeric, categorical = self.runtime.blocks([row])
+        transformed = self.runtime.transform(numeric, categorical)
+        p = float(self.runtime.probability(transformed)[0])
+        return Scored(p, self.runtime.decide(p), features, numeric, categorical, transformed)
+
+    # -- explanations ------------------------------------------------------------------------------------
+    def explain(self, scored: Scored, top: int) -> dict[str, Any]:
+        """Signed contributions (top by absolute value), with values, population medians and French reasons."""
+        contrib = self.runtime.contributions(scored.numeric, scored.categorical, scored.transformed).iloc[0]
+        base = float(contrib.get(BASE, 0.0))
+        contrib = contrib.drop(labels=[BASE], errors="ignore").astype(float)
+        order = contrib.abs().sort_values(ascending=False, kind="stable").index
+        labels = getattr(self.runtime.explainer, "labels", {}) or {}
+        rows = [self._contribution(f, float(contrib[f]), scored.features.get(f), labels) for f in order[:top]]
+        reasons = [self._reason(f, scored.features.get(f), float(contrib[f])) for f in order[:REASONS]
+                   if contrib[f] != 0]
+        return {"base_value": base, "contributions": rows, "reasons": reasons}
+
+    def _contribution(self, feature: str, value: float, client_value: Any, labels: dict) -> dict[str, Any]:
+        return {"feature": feature, "label": labels.get(feature, feature), "contribution": value,
+                "direction": "increases_risk" if value > 0 else "decreases_risk" if value < 0 else "none",
+                "client_value": _clean(client_value), "population_median": self.matrix.medians.get(feature),
+                "population_most_frequent": self.matrix.modes.get(feature)}
+
+    def _reason(self, feature: str, value: Any, contribution: float) -> dict[str, Any]:
+        reason = getattr(self.runtime.explainer, "_reason", None)
+        if reason is None:
+            return {"feature": feature, "text": f"{feature} : {value}", "contribution": contribution}
+        made = reason(feature, value, contribution)
+        return {"feature": feature, "label": made.get("label"), "text": made["text"], "contribution": contribution,
+                "direction": made.get("direction")}
+
+    # -- events ------------------------------------------------------------------------------------------
+    def log(self, request_id: str, endpoint: str, client_id: int | None, scored: Scored, started: float,
+            posted: dict[str, Any] | None = None) -> None:
+        """Write the event of a scoring response (EventStoreError when it cannot be written)."""
+        self.events.append(Event(
+            request_id=request_id, endpoint=endpoint, client_id=client_id,
+            application_hash=None if posted is None else application_hash(posted, client_id),
+            features=scored.features, probability=scored.probability, decision=scored.decision,
+            threshold=self.model.threshold, model_name=self.model.facts.name, model_version=self.model.facts.version,
+            feature_version=self.version.feature_version, latency_ms=(time.perf_counter() - started) * 1000))
+
+    def score_payload(self, scored: Scored, client_id: int | None, request_id: str) -> dict[str, Any]:
+        """The JSON body of a score."""
+        threshold = self.model.threshold
+        return {"client_id": client_id, "probability_default": scored.probability,
+                "decision": DECISIONS.get(scored.decision, scored.decision), "threshold": threshold,
+                "margin": scored.probability - threshold, "model_name": self.model.facts.name,
+                "model_version": self.model.facts.version, "feature_version": self.version.feature_version,
+                "request_id": request_id}
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready scalar: None for NULL/NaN, Python types for numpy ones."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value

@@ -1,0 +1,117 @@
+"""Start-up: load everything once, check it fits together, or refuse to start saying what is wrong.
+
+Order: API keys -> model (registry or exported folder) -> warehouse (read-only) -> the model's feature version
+(published, validated, snapshot present) -> signature vs snapshot columns -> the dbt SQL for posted
+applications (reproduces sample snapshot rows exactly) -> model-ready matrices (cached) -> fast scoring path
+(reproduces the scorer exactly) -> population profiles -> event store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import duckdb
+
+from api.events import EventStore
+from api.features import ApplicationFeatures, FeatureLogicError, build_query, load_manifest
+from api.population import Population
+from api.registry import LoadedModel, ModelLoadError, load_model
+from api.runtime import ModelRuntime
+from api.security import load_keys
+from api.service import ScoringService
+from api.store import (
+    CursorPool,
+    FeatureStoreError,
+    FeatureVersion,
+    cache_key,
+    check_signature,
+    load_matrix,
+    open_warehouse,
+    resolve_version,
+)
+from common.settings import Settings
+
+log = logging.getLogger(__name__)
+SAMPLE_CLIENTS = 6
+
+
+class StartupError(RuntimeError):
+    """The API cannot serve: the message says what is wrong and how to fix it."""
+
+
+def manifest_path(settings: Settings) -> Path:
+    """The dbt manifest holding the compiled SQL of the feature models."""
+    return settings.dbt_manifest_path or settings.dbt_project_dir / "target" / "manifest.json"
+
+
+def sample_clients(con: duckdb.DuckDBPyConnection, snapshot: str, n: int = SAMPLE_CLIENTS) -> list[int]:
+    """A few clients spread over the id range, with and without history, for the start-up checks."""
+    rows = con.sql(f"select client_id from {snapshot} order by client_id").fetchall()
+    ids = [r[0] for r in rows]
+    if not ids:
+        raise StartupError(f"{snapshot} is empty")
+    step = max(len(ids) // n, 1)
+    return sorted(set(ids[::step][:n] + [ids[-1]]))
+
+
+def _feature_logic(settings: Settings, con: duckdb.DuckDBPyConnection, version: FeatureVersion,
+                   sample: list[int]) -> ApplicationFeatures:
+    manifest = load_manifest(manifest_path(settings))
+    features = ApplicationFeatures(build_query(manifest, con, version.snapshot, version.dbt_model_version), manifest)
+    features.verify(con, version.snapshot, sample)
+    log.info("posted applications: dbt SQL of %s verified on %d clients (%s path)", features.query.mart_node,
+             len(sample), "fast" if features.use_fast else "full")
+    return features
+
+
+def _runtime(model: LoadedModel, con: duckdb.DuckDBPyConnection, snapshot: str, sample: list[int]) -> ModelRuntime:
+    runtime = ModelRuntime(model.scorer)
+    placeholders = ", ".join(str(int(i)) for i in sample)
+    rows = con.sql(f"select * from {snapshot} where client_id in ({placeholders}) order by client_id").df()
+    runtime.verify(rows)
+    return runtime
+
+
+def build_service(settings: Settings) -> ScoringService:
+    """Everything a worker needs; StartupError with a readable message when something does not fit."""
+    started = time.perf_counter()
+    try:
+        load_keys(settings)
+        model = load_model(settings)
+        con = open_warehouse(settings.duckdb_path)
+        version = resolve_version(con, model.feature_version)
+        runtime_model = model.scorer
+        check_signature(con, version.snapshot, model.input_schema, runtime_model.numeric, runtime_model.categorical)
+        sample = sample_clients(con, version.snapshot)
+        features = _feature_logic(settings, con, version, sample)
+        runtime = _runtime(model, con, version.snapshot, sample)
+        n_rows = con.sql(f"select count(*) from {version.snapshot}").fetchall()[0][0]
+        key = cache_key(model.facts.source, model.facts.run_id, version, n_rows, runtime.features)
+        matrix = load_matrix(con, version.snapshot, runtime, settings.api_cache_dir, key)
+        _check_matrix(matrix, runtime, con, version.snapshot, sample)
+        profiles = version.profiles or "marts.client_profiles"
+        population = Population.load(con, profiles, version.snapshot)
+        events = EventStore(settings.events_url)
+    except (ModelLoadError, FeatureStoreError, FeatureLogicError, ValueError, OSError, duckdb.Error) as error:
+        raise StartupError(str(error).splitlines()[0] if isinstance(error, duckdb.Error) else str(error)) from None
+    seconds = time.perf_counter() - started
+    log.info("ready: %s version %s, feature version %s, %d clients, threshold %.4f, %.1f s", model.facts.name,
+             model.facts.version, version.feature_version, len(matrix.ids), model.threshold, seconds)
+    return ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events, seconds)
+
+
+def _check_matrix(matrix, runtime: ModelRuntime, con: duckdb.DuckDBPyConnection, snapshot: str,
+                  sample: list[int]) -> None:
+    """The cached rows must equal what the pipeline gives for the same snapshot rows now."""
+    import numpy as np
+
+    placeholders = ", ".join(str(int(i)) for i in sample)
+    rows = con.sql(f"select * from {snapshot} where client_id in ({placeholders}) order by client_id").df()
+    expected = runtime.full_transform(runtime.scorer.prepare(rows))
+    for k, client_id in enumerate(rows["client_id"].tolist()):
+        i = matrix.index(int(client_id))
+        if i is None or not np.array_equal(np.asarray(matrix.transformed[i]), expected[k], equal_nan=True):
+            raise FeatureStoreError(f"the cached client matrix in {matrix.folder} does not match {snapshot} "
+                                    f"(client {client_id}): delete the folder and restart")

@@ -1,0 +1,254 @@
+"""The feature store as the API reads it: one immutable feature version of the DuckDB warehouse (read-only).
+
+Fetching one 376-column row from DuckDB costs about 9 ms (planning a wide projection), more than the whole
+score-by-id budget. So at start-up the snapshot of the model's feature version is turned, once, into
+model-ready matrices kept in `HC_API_CACHE_DIR` (one set of `.npy` files per model version and feature
+version, memory-mapped, so that worker processes share one copy in the page cache):
+
+- `ids.npy`: client ids, sorted; `numeric.npy`: the numeric features as the model reads them (float64);
+- `codes.npy` + `categories` in `meta.json`: the text features (code -1 = missing);
+- `transformed.npy`: the rows after the pipeline's own preprocessing (what the final estimator reads);
+- `meta.json`: columns, population medians and most frequent values, and the key the files were built for.
+
+The snapshot is immutable (a published feature version never changes), so the matrices never go stale;
+the first worker builds them under a file lock, the others wait and map them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from api.runtime import ModelRuntime
+
+log = logging.getLogger(__name__)
+ID_COLUMNS = ("client_id", "split", "target")
+CHUNK_ROWS = 20_000
+NUMERIC_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT", "DECIMAL",
+                 "UINTEGER", "USMALLINT", "UTINYINT", "BOOLEAN")
+
+
+class FeatureStoreError(RuntimeError):
+    """The warehouse does not hold what the model needs (the message says what and how to fix it)."""
+
+
+@dataclass(frozen=True)
+class FeatureVersion:
+    """One published row of marts.feature_versions."""
+
+    feature_version: str
+    snapshot: str
+    profiles: str | None
+    dbt_model_version: int | None
+    created_at: str
+
+
+def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse file."""
+    if not Path(path).is_file():
+        raise FeatureStoreError(f"no DuckDB warehouse at {path}: build it (`make data load features`) or set HC_DUCKDB_PATH")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise FeatureStoreError(f"cannot open {path} read-only: {str(error).splitlines()[0]}") from None
+
+
+def resolve_version(con: duckdb.DuckDBPyConnection, version: str | None) -> FeatureVersion:
+    """The published, validated feature version `version` (the model's), with its snapshot tables."""
+    if not version:
+        raise FeatureStoreError("the model does not say which feature version it was trained on "
+                                "(no feature_version tag): retrain it with `make train`")
+    try:
+        relation = con.execute("select * from marts.feature_versions where feature_version = $v", {"v": version})
+    except duckdb.CatalogException:
+        raise FeatureStoreError("the warehouse has no marts.feature_versions: build the features (`make features`)") from None
+    names = [d[0] for d in relation.description]
+    rows = [dict(zip(names, r, strict=True)) for r in relation.fetchall()]
+    if not rows:
+        known = [r[0] for r in con.sql("select feature_version from marts.feature_versions order by 1").fetchall()]
+        raise FeatureStoreError(f"feature version {version!r}, which the model was trained on, is not in the warehouse "
+                                f"(it has {known or 'none'}): point HC_DUCKDB_PATH to the warehouse the model was "
+                                "trained on, or retrain on this one (`make train`)")
+    row = rows[0]
+    if row.get("status", "published") != "published" or row.get("validation_passed") is False:
+        raise FeatureStoreError(f"feature version {version!r} was rejected by its validation: retrain on a published one")
+    table = row.get("table_name") or f"client_features__{version}"
+    snapshot = f'marts."{table}"'
+    try:
+        con.sql(f"select client_id from {snapshot} limit 0").fetchall()
+    except duckdb.CatalogException:
+        raise FeatureStoreError(f"the snapshot {snapshot} of feature version {version!r} is missing from the warehouse") from None
+    profiles = row.get("profiles_table_name")
+    return FeatureVersion(version, snapshot, f'marts."{profiles}"' if profiles else None,
+                          row.get("dbt_model_version"), str(row.get("created_at")))
+
+
+def check_signature(con: duckdb.DuckDBPyConnection, snapshot: str, schema: list[tuple[str, str]],
+                    numeric: list[str], categorical: list[str]) -> None:
+    """The model's inputs must be exactly the snapshot's feature columns, with matching kinds."""
+    columns = {r[0]: r[1] for r in con.sql(f"describe {snapshot}").fetchall()}
+    features = {c: t for c, t in columns.items() if c not in ID_COLUMNS}
+    expected = dict(schema) if schema else {**{c: "double" for c in numeric}, **{c: "string" for c in categorical}}
+    missing = sorted(set(expected) - set(features))
+    extra = sorted(set(features) - set(expected))
+    wrong = sorted(c for c, kind in expected.items() if c in features
+                   and (kind == "string") != (features[c].split("(")[0] not in NUMERIC_TYPES))
+    if missing or extra or wrong:
+        raise FeatureStoreError(
+            f"the model's signature does not match {snapshot}: {len(missing)} model inputs missing from it "
+            f"{missing[:8]}, {len(extra)} columns the model does not know {extra[:8]}, {len(wrong)} of another "
+            f"kind {wrong[:8]}: retrain the model on this feature version (`make train`)")
+
+
+def cache_key(model_source: str, run_id: str | None, version: FeatureVersion, n_rows: int, features: list[str]) -> str:
+    """What the matrices depend on: the model version, the feature version and its size."""
+    text = "|".join([model_source, str(run_id), version.feature_version, version.created_at, str(n_rows), *features])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class ClientMatrix:
+    """Memory-mapped model-ready rows of every client of one feature version."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        self.meta = meta
+        self.ids = np.load(folder / "ids.npy", mmap_mode="r")
+        self.numeric = np.load(folder / "numeric.npy", mmap_mode="r")
+        self.codes = np.load(folder / "codes.npy", mmap_mode="r")
+        self.transformed = np.load(folder / "transformed.npy", mmap_mode="r")
+        self.numeric_columns: list[str] = meta["numeric"]
+        self.categorical_columns: list[str] = meta["categorical"]
+        self.categories: list[list[str]] = meta["categories"]
+        self.medians: dict[str, float | None] = meta["medians"]
+        self.modes: dict[str, str | None] = meta["modes"]
+
+    def index(self, client_id: int) -> int | None:
+        """Row of a client, or None."""
+        i = int(np.searchsorted(self.ids, client_id))
+        return i if i < len(self.ids) and int(self.ids[i]) == client_id else None
+
+    def row(self, i: int) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+        """(numeric block, categorical block, transformed row) of row i, each with one row."""
+        values = {c: [None if code < 0 else self.categories[j][code]]
+                  for j, (c, code) in enumerate(zip(self.categorical_columns, self.codes[i], strict=True))}
+        categorical = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in values.items()},
+                                   columns=self.categorical_columns)
+        return np.array(self.numeric[i:i + 1]), categorical, np.array(self.transformed[i:i + 1])
+
+    def record(self, i: int) -> dict[str, Any]:
+        """The features of row i as a JSON-ready dict (None for missing)."""
+        out: dict[str, Any] = {}
+        for c, v in zip(self.numeric_columns, self.numeric[i].tolist(), strict=True):
+            out[c] = None if v != v else v
+        for j, c in enumerate(self.categorical_columns):
+            code = int(self.codes[i, j])
+            out[c] = None if code < 0 else self.categories[j][code]
+        return out
+
+
+def _encode(chunk: pd.DataFrame, categorical: list[str], categories: list[dict[str, int]]) -> np.ndarray:
+    codes = np.full((len(chunk), len(categorical)), -1, dtype=np.int32)
+    for j, c in enumerate(categorical):
+        lookup = categories[j]
+        for r, v in enumerate(chunk[c].tolist()):
+            if v is not None and v == v:
+                codes[r, j] = lookup.setdefault(str(v), len(lookup))
+    return codes
+
+
+def build_matrix(con: duckdb.DuckDBPyConnection, snapshot: str, runtime: ModelRuntime, folder: Path, key: str) -> None:
+    """Read the snapshot in chunks, prepare and transform it with the pipeline, write the matrices."""
+    n = con.sql(f"select count(*) from {snapshot}").fetchall()[0][0]
+    width = runtime.full_transform(runtime.scorer.prepare(
+        con.sql(f"select * from {snapshot} order by client_id limit 1").df())).shape[1]
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    fmt = np.lib.format
+    ids = fmt.open_memmap(tmp / "ids.npy", "w+", np.int64, (n,))
+    numeric = fmt.open_memmap(tmp / "numeric.npy", "w+", np.float64, (n, len(runtime.numeric)))
+    codes = fmt.open_memmap(tmp / "codes.npy", "w+", np.int32, (n, len(runtime.categorical)))
+    transformed = fmt.open_memmap(tmp / "transformed.npy", "w+", np.float64, (n, width))
+    categories: list[dict[str, int]] = [{} for _ in runtime.categorical]
+    for start in range(0, n, CHUNK_ROWS):
+        chunk = con.execute(f"select * from {snapshot} order by client_id limit {CHUNK_ROWS} offset {start}").df()
+        prepared = runtime.scorer.prepare(chunk)
+        stop = start + len(chunk)
+        ids[start:stop] = chunk["client_id"].to_numpy(dtype=np.int64)
+        numeric[start:stop] = prepared[runtime.numeric].to_numpy(dtype=np.float64)
+        codes[start:stop] = _encode(prepared, runtime.categorical, categories)
+        transformed[start:stop] = runtime.full_transform(prepared)
+    medians = {c: (None if np.isnan(m) else float(m)) for c, m in zip(runtime.numeric, _nanmedian(numeric), strict=True)}
+    modes = {}
+    for j, c in enumerate(runtime.categorical):
+        counts = np.bincount(codes[:, j][codes[:, j] >= 0], minlength=len(categories[j]))
+        names = list(categories[j])
+        modes[c] = names[int(counts.argmax())] if counts.size and counts.max() > 0 else None
+    for array in (ids, numeric, codes, transformed):
+        array.flush()
+    meta = {"key": key, "snapshot": snapshot, "rows": n, "numeric": runtime.numeric, "categorical": runtime.categorical,
+            "categories": [list(c) for c in categories], "medians": medians, "modes": modes}
+    (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+
+
+def _nanmedian(matrix: np.ndarray) -> np.ndarray:
+    out = np.full(matrix.shape[1], np.nan)
+    for j in range(matrix.shape[1]):
+        column = np.asarray(matrix[:, j])
+        column = column[~np.isnan(column)]
+        if column.size:
+            out[j] = np.median(column)
+    return out
+
+
+def load_matrix(con: duckdb.DuckDBPyConnection, snapshot: str, runtime: ModelRuntime, cache_dir: Path,
+                key: str) -> ClientMatrix:
+    """The matrices for `key`, built once under a file lock (other workers wait, then map them)."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    folder = cache_dir / key
+    with open(cache_dir / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            meta = folder / "meta.json"
+            if not meta.is_file() or json.loads(meta.read_text(encoding="utf-8")).get("key") != key:
+                started = time.perf_counter()
+                build_matrix(con, snapshot, runtime, folder, key)
+                log.info("built the client matrices of %s in %.1f s (%s)", snapshot, time.perf_counter() - started, folder)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return ClientMatrix(folder)
+
+
+class CursorPool:
+    """One DuckDB cursor per thread on a shared read-only connection (a cursor is not thread-safe)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def get(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                cursor = self.con.cursor()
+            self._local.cursor = cursor
+        return cursor
