@@ -57,46 +57,115 @@ PERIODS = {"hour": "dernière heure", "day": "dernier jour", "week": "dernière 
            "qrt": "dernier trimestre", "year": "dernière année"}
 SOURCES = [  # longest first
     ("previous_applications", "demandes précédentes"), ("previous_application", "demandes précédentes"),
-    ("bureau_balance", "historique mensuel au bureau de crédit"), ("bureau", "crédits au bureau de crédit"),
-    ("installments", "échéances passées"), ("pos_cash", "crédits point de vente"),
-    ("credit_card", "cartes de crédit"), ("prev", "demandes précédentes"), ("pos", "crédits point de vente"),
-    ("cc", "cartes de crédit"), ("ext_source", "scores externes"),
+    ("previous", "demandes précédentes"), ("bureau_balance", "historique mensuel au bureau de crédit"),
+    ("bureau", "crédits au bureau de crédit"), ("installments", "échéances passées"),
+    ("pos_cash", "crédits point de vente"), ("credit_card", "cartes de crédit"), ("prev", "demandes précédentes"),
+    ("pos", "crédits point de vente"), ("cc", "cartes de crédit"), ("ext_source", "scores externes"),
 ]
-PHRASES = {  # multi-word first, then single words; unknown words are kept as they are
-    "days_late": "jours de retard", "days_early": "jours d'avance", "days_past_due": "jours d'impayé",
-    "active_credits": "crédits actifs", "closed_credits": "crédits clôturés", "last_12_months": "sur 12 mois",
-    "12m": "sur 12 mois", "to_income_ratio": "rapporté au revenu", "to_credit_ratio": "rapporté au crédit",
-    "to_age_ratio": "rapporté à l'âge", "to_annuity_ratio": "rapporté à l'annuité",
-    "utilization_ratio": "taux d'utilisation", "paid_to_owed": "payé / dû", "to_income": "rapporté au revenu",
-    "to_credit": "rapporté au crédit", "per_family_member": "par membre du foyer", "amount": "montant",
-    "count": "nombre de", "mean": "moyenne de", "avg": "moyenne de", "max": "maximum de",
-    "min": "minimum de", "sum": "total de", "std": "dispersion de", "share": "part de", "ratio": "ratio", "rate": "taux", "last": "dernier",
-    "first": "premier", "total": "total", "credits": "crédits", "credit": "crédit", "active": "actifs",
-    "closed": "clôturés", "approved": "acceptées", "refused": "refusées", "debt": "dette",
-    "overdue": "impayés", "utilization": "utilisation", "balance": "solde", "limit": "plafond",
-    "drawings": "retraits", "payment": "paiement", "payments": "paiements", "underpaid": "sous-payées",
-    "late": "en retard", "days": "jours", "since": "depuis", "income": "revenu", "annuity": "annuité",
-    "employed": "emploi", "age": "âge", "years": "années", "document": "documents", "documents": "documents",
-    "product": "produit", "items": "éléments", "applications": "demandes", "asked": "demandé",
-    "granted": "accordé", "of": "", "to": "/", "per": "par", "and": "et", "the": "", "in": "",
+PREFIX_STATS = {"count": "nombre de", "share": "part de"}
+SUFFIX_STATS = {"mean": "moyenne", "avg": "moyenne", "max": "maximum", "min": "minimum", "sum": "total",
+                "std": "dispersion"}
+QUALIFIERS = {"approved": "acceptées", "refused": "refusées", "active": "actifs", "closed": "clôturés"}
+PHRASES = {  # English words of the dbt names -> French; longest match first; unknown words are kept
+    "approved_applications": "demandes acceptées", "refused_applications": "demandes refusées",
+    "canceled_applications": "demandes annulées", "unused_offers": "offres non utilisées",
+    "cash_loans": "prêts d'espèces", "consumer_loans": "crédits à la consommation",
+    "revolving_loans": "crédits renouvelables", "cross_sell_applications": "demandes de vente croisée",
+    "walk_in_applications": "demandes spontanées", "as_new_client": "en tant que nouveau client",
+    "high_yield_applications": "demandes à taux élevé", "low_yield_applications": "demandes à taux bas",
+    "insured_applications": "demandes assurées", "still_running": "encore en cours",
+    "refusals_for_reason": "refus pour motif", "amount_applied": "montant demandé",
+    "amount_granted": "montant accordé", "granted_to_applied_ratio": "montant accordé / demandé",
+    "credit_to_application_ratio": "crédit / demande", "annuity_amount": "montant de l'annuité",
+    "goods_price": "prix du bien", "down_payment_amount": "montant de l'apport", "down_payment_rate": "taux d'apport",
+    "term_in_payments": "durée (mensualités)", "term_in_installments": "durée (échéances)",
+    "term_in_annuities": "durée (annuités)", "days_decision": "jours depuis la décision",
+    "hour_of_application": "heure de la demande", "days_first_due": "jours jusqu'à la première échéance",
+    "days_last_due_1st_version": "jours jusqu'à la dernière échéance prévue",
+    "days_termination": "jours jusqu'à la fin du contrat", "planned_duration_days": "durée prévue (jours)",
+    "completed_loans": "prêts terminés", "months_past_due": "mois en impayé", "with_tolerance": "(avec tolérance)",
+    "last_month": "le dernier mois", "months_balance": "ancienneté du relevé (mois)",
+    "installments_left": "échéances restantes", "completion_ratio": "taux d'achèvement",
+    "credit_card_payments": "paiements par carte", "late_payments": "paiements en retard",
+    "underpaid_payments": "paiements incomplets", "missed_payments": "paiements manqués",
+    "instalment_version": "version de l'échéancier", "instalment_number": "numéro d'échéance",
+    "payment_ratio": "taux de paiement", "amount_owed": "montant dû", "amount_paid": "montant payé",
+    "amount_underpaid": "montant non payé", "days_entry_payment": "jours depuis le paiement",
+    "days_instalment": "jours depuis l'échéance", "months_paid_below_minimum": "mois payés sous le minimum",
+    "completed_months": "mois terminés", "credit_limit": "plafond de crédit",
+    "receivable_principal": "capital restant dû", "total_receivable": "total restant dû",
+    "atm_drawings_amount": "montant des retraits au distributeur",
+    "pos_drawings_amount": "montant des achats par carte", "drawings_amount": "montant des retraits",
+    "count_atm_drawings": "nombre de retraits au distributeur", "count_drawings": "nombre de retraits",
+    "atm_share_of_drawings_amount": "part des retraits au distributeur", "payments_amount": "montant des paiements",
+    "payments_to_minimum_installment_ratio": "paiements / minimum dû", "installments_paid": "échéances payées",
+    "credits_overdue": "crédits en impayé", "active_credits_overdue": "crédits actifs en impayé",
+    "days_overdue": "jours d'impayé", "credit_term_in_annuities": "durée du crédit (annuités)",
+    "credits_with_balance_history": "crédits avec historique mensuel",
+    "credits_ever_late": "crédits déjà en retard", "sold_or_bad_debt_credits": "crédits cédés ou douteux",
+    "credit_types": "types de crédit", "consumer_credits": "crédits à la consommation",
+    "credit_cards": "cartes de crédit", "car_loans": "prêts auto", "mortgages": "prêts immobiliers",
+    "microloans": "microcrédits", "foreign_currency_credits": "crédits en devise",
+    "days_credit_update": "jours depuis la mise à jour", "days_credit_enddate": "jours jusqu'à l'échéance",
+    "days_credit": "ancienneté du crédit (jours)", "days_enddate_fact": "jours depuis la clôture",
+    "days_closed_credit_duration": "durée des crédits clôturés (jours)", "credit_amount": "montant du crédit",
+    "debt_amount": "montant de la dette", "amount_overdue_ever": "montant en impayé (historique)",
+    "overdue_amount": "montant en impayé", "credit_prolongations": "prolongations",
+    "debt_to_credit_ratio": "dette / crédit", "overdue_to_debt_ratio": "impayés / dette",
+    "limit_to_credit_ratio": "plafond / crédit", "balance_months": "mois d'historique",
+    "late_months": "mois en retard", "months_late": "mois en retard", "worst_late_status": "pire retard",
+    "months_balance_late": "mois de retard", "credit_to_goods_price_ratio": "crédit / prix du bien",
+    "goods_price_to_income_ratio": "prix du bien / revenu", "credit_minus_goods_price": "crédit moins prix du bien",
+    "car_age_to_age_ratio": "âge de la voiture / âge", "children_to_family_members_ratio": "enfants / taille du foyer",
+    "years_employed": "ancienneté dans l'emploi (années)", "employed_to_age_ratio": "ancienneté dans l'emploi / âge",
+    "registration_to_age_ratio": "ancienneté de l'enregistrement / âge",
+    "id_publish_to_age_ratio": "ancienneté de la pièce d'identité / âge",
+    "phone_change_to_age_ratio": "ancienneté du numéro de téléphone / âge", "document_count": "documents fournis",
+    "contact_count": "moyens de contact fournis", "address_mismatch_count": "adresses discordantes",
+    "credit_bureau_enquiry_count": "demandes au bureau de crédit",
+    "social_circle_default_30_ratio": "part de l'entourage en défaut à 30 jours",
+    "social_circle_default_60_ratio": "part de l'entourage en défaut à 60 jours",
+    "building_count_missing_values": "informations manquantes sur le logement",
+    "count_missing": "manquants", "flag_days_employed_sentinel": "emploi non renseigné",
+    "age_years": "âge (années)", "income_per_family_member": "revenu par membre du foyer",
+    "last_12_months": "sur 12 mois", "12m": "sur 12 mois", "to_income_ratio": "/ revenu",
+    "to_credit_ratio": "/ crédit", "to_annuity_ratio": "/ annuité", "utilization_ratio": "taux d'utilisation",
+    "paid_to_owed_ratio": "payé / dû", "days_late": "jours de retard", "days_early": "jours d'avance",
+    "days_past_due": "jours d'impayé", "active_credits": "crédits actifs", "closed_credits": "crédits clôturés",
+    "over_30_days_late": "à plus de 30 jours de retard", "applications": "demandes", "months": "mois",
+    "loans": "prêts", "payments": "paiements", "cards": "cartes", "balance": "solde", "amount": "montant",
+    "ratio": "ratio", "rate": "taux", "credits": "crédits", "credit": "crédit", "debt": "dette",
+    "income": "revenu", "annuity": "annuité", "product": "produit", "items": "éléments", "of": "", "the": "",
 }
 
 
 def _compose(words: list[str]) -> str:
-    out, i = [], 0
+    """French label from English words: `count`/`share` lead, other statistics and qualifiers follow."""
+    text = re.sub(r"(\d+)_to_(\d+)_days", r"de \1 à \2 jours", "_".join(words))
+    text = re.sub(r"over_(\d+)_days_late", r"à plus de \1 jours de retard", text)
+    text = re.sub(r"over_(\d+)_days", r"de plus de \1 jours", text)
+    words = [w for w in text.split("_") if w]
+    head, body, tail, i = [], [], [], 0
     while i < len(words):
-        for size in (3, 2, 1):
+        for size in range(min(6, len(words) - i), 0, -1):
             key = "_".join(words[i:i + size])
-            if len(words[i:i + size]) == size and key in PHRASES:
-                if PHRASES[key]:
-                    out.append(PHRASES[key])
-                i += size
+            if key in PHRASES:
+                body.append(PHRASES[key])
                 break
-        else:
-            out.append(words[i])
-            i += 1
-    text = re.sub(r" de$", "", " ".join(out))
-    return re.sub(r"\bde ([aeiouyéèâ])", r"d'\1", text)
+            if size == 1:
+                w = words[i]
+                if w in PREFIX_STATS and not body:
+                    head.append(PREFIX_STATS[w])
+                elif w in SUFFIX_STATS:
+                    tail.append(SUFFIX_STATS[w])
+                elif w in QUALIFIERS:
+                    tail.append(QUALIFIERS[w])
+                else:
+                    body.append(w)
+        i += size
+    label = " ".join(p for p in [*head, *body] if p)
+    label = re.sub(r"\bde ([aeiouyéèâ])", r"d'\1", label)
+    return (label + (f" ({', '.join(tail)})" if tail else "")).strip()
 
 
 def french_label(feature: str) -> str:
@@ -113,5 +182,5 @@ def french_label(feature: str) -> str:
     for prefix, label in SOURCES:
         if name == prefix or name.startswith(prefix + "_"):
             rest = _compose([w for w in name[len(prefix):].split("_") if w])
-            return f"{label} : {rest}" if rest else label
+            return f"{label} {rest}" if rest.startswith("(") else f"{label} : {rest}" if rest else label
     return _compose(name.split("_"))

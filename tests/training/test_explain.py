@@ -54,7 +54,12 @@ def test_reasons_are_french_sentences_ordered_by_strength(frame):
 def test_french_labels_and_values():
     assert french_label("EXT_SOURCE_3") == "score externe n° 3"
     assert french_label("bureau_count_active_credits") == "crédits au bureau de crédit : nombre de crédits actifs"
-    assert french_label("installments_mean_days_late") == "échéances passées : moyenne de jours de retard"
+    assert french_label("installments_mean_days_late") == "échéances passées : jours de retard (moyenne)"
+    assert french_label("ext_source_mean") == "scores externes (moyenne)"
+    assert french_label("previous_sum_approved_amount_granted_last_12_months") == (
+        "demandes précédentes : montant accordé sur 12 mois (total, acceptées)")
+    assert french_label("installments_count_payments_over_30_days_late") == (
+        "échéances passées : nombre de paiements à plus de 30 jours de retard")
     assert french_label("flag_document_3") == "document n° 3 fourni"
     assert format_value_fr("days_birth", -15706.0) == "43,0 ans"
     assert format_value_fr("amt_credit", 1234567.0) == "1\u202f234\u202f567"
