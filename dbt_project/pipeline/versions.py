@@ -2,7 +2,8 @@
 
 Layout in the warehouse:
 - `feature_store.client_features_v1`, `feature_store.client_profiles`: dbt's build-time candidates, rebuilt by
-  every `dbt build`, never read by consumers;
+  every `dbt build`, never read by consumers; once published, views on the version they became (so that
+  `dbt docs generate` and `dbt test` find them); after a failed build, the rejected candidate;
 - `feature_store.client_features__<id>`, `feature_store.client_profiles__<id>`: the published versions. The
   publish step renames the validated candidates (a catalog change: no copy of 356k x 376 values, which would
   cost several seconds and a second copy on disk), so each version is kept as built; nothing writes to them
@@ -150,6 +151,8 @@ def publish(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> str:
         for mart, build_table in BUILD_TABLES.items():
             name = f"{mart}__{version}"
             con.execute(f"alter table {build_table} rename to {name}")
+            # dbt's name now shows the published version (dbt docs, dbt test); the next dbt build replaces it
+            con.execute(f"create view {build_table} as select * from {STORE}.{name}")
             con.execute(f"create view {SCHEMA}.{name} as select * from {STORE}.{name}")
             con.execute(f"create or replace view {SCHEMA}.{mart} as select * from {STORE}.{name}")
         _insert(con, version, attempt, published=True)

@@ -47,9 +47,11 @@ def test_synthetic_build_publishes_first_version(built_synthetic):
     )[0]
     assert row == (4000, result.n_columns, result.n_columns - 3, "client_features__fv0001",
                    "feature_store.client_features__fv0001", 64, 64, "true")
-    # the build-time candidates became the version: nothing is left under the dbt names
-    left = query(duckdb_path, "select table_name from duckdb_tables() where schema_name = 'feature_store'")
-    assert sorted(name for (name,) in left) == ["client_features__fv0001", "client_profiles__fv0001"]
+    # the build-time candidates became the version; dbt's names are now views on it
+    tables = query(duckdb_path, "select table_name from duckdb_tables() where schema_name = 'feature_store'")
+    assert sorted(name for (name,) in tables) == ["client_features__fv0001", "client_profiles__fv0001"]
+    dbt_names = query(duckdb_path, "select view_name from duckdb_views() where schema_name = 'feature_store'")
+    assert sorted(name for (name,) in dbt_names) == ["client_features_v1", "client_profiles"]
 
 
 def test_mart_columns_are_exactly_the_documented_ones(built_synthetic):

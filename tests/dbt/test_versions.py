@@ -22,6 +22,8 @@ def con() -> duckdb.DuckDBPyConnection:
 def make_candidates(con: duckdb.DuckDBPyConnection, clients: int) -> None:
     """What dbt leaves for the publish step: the two build-time tables in schema feature_store."""
     con.execute("create schema if not exists feature_store")
+    con.execute("drop view if exists feature_store.client_features_v1")
+    con.execute("drop view if exists feature_store.client_profiles")
     con.execute(f"create table feature_store.client_features_v1 as select range + 1 as client_id, 'train' as split, "
                 f"0 as target, 0.5 as ext_source_mean from range({clients})")
     con.execute(f"create table feature_store.client_profiles as select range + 1 as client_id from range({clients})")
@@ -47,6 +49,8 @@ def test_publish_renames_the_candidates_and_points_the_views(con):
     }
     tables = con.sql("select table_name from duckdb_tables() where schema_name = 'feature_store'").fetchall()
     assert sorted(tables) == [("client_features__fv0001",), ("client_profiles__fv0001",)]
+    dbt_names = con.sql("select view_name, sql from duckdb_views() where schema_name = 'feature_store'").fetchall()
+    assert sorted(name for name, _ in dbt_names) == ["client_features_v1", "client_profiles"]
     row = con.sql("select status, validation_passed, n_features, table_name from marts.feature_versions").fetchall()
     assert row == [("published", True, 1, "client_features__fv0001")]
 
