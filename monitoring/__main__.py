@@ -60,14 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="CSV of known outcomes (SK_ID_CURR or client_id, TARGET)")
     monitor.add_argument("--out", type=Path, default=None, help="report folder (default <HC_REPORTS_DIR>/monitor)")
     simulate = sub.add_parser(
-        "simulate", help="replay test clients through the running API, unchanged then drifted, monitoring each",
-        description="Post test clients' applications to the running API (HC_API_URL) twice: (a) unchanged, then "
-                    "(b) with a realistic drift (incomes x1.5, applicants 10 years younger, external scores "
-                    "EXT_SOURCE_2/3 lowered, EXT_SOURCE_1 missing for most), running the monitor on each replay's "
-                    "events. Succeeds (exit 0) when (a) raises no alert and (b) raises one naming drifted features.")
-    simulate.add_argument("--clients", type=int, default=1500, help="test clients replayed in each pass")
+        "simulate", help="replay test clients through the API, unchanged then drifted, monitoring each",
+        description="Post the applications of a seeded sample of test clients (raw.application_test) to the API "
+                    "twice: (a) unchanged, then (b) with a realistic drift (incomes x1.5, applicants 10 years "
+                    "younger, EXT_SOURCE_2/3 lowered by 0.12, EXT_SOURCE_1 no longer filled for 70%% of those "
+                    "who had one), and run the monitor on each pass's events. By default an API is started on a "
+                    "free loopback port with an event store of its own under <HC_REPORTS_DIR>/simulate/ and "
+                    "stopped at the end; --running or --api-url use an API already running (its events are then "
+                    "read from HC_EVENTS_URL). Exit 0 when (a) raises no alert and (b) raises one naming drifted "
+                    "features; outcome in <HC_REPORTS_DIR>/simulate/simulation.md.")
+    simulate.add_argument("--clients", type=int, default=2000, help="test clients replayed in each pass")
     simulate.add_argument("--seed", type=int, default=0, help="seed of the client sample and of the injected drift")
-    simulate.add_argument("--api-url", default=None, help="base URL of the running API (default HC_API_URL)")
+    simulate.add_argument("--running", action="store_true", help="use the API running at HC_API_URL")
+    simulate.add_argument("--api-url", default=None, help="use the API running at this base URL")
     simulate.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
     return parser
 
@@ -94,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ALERT if result.alerts else EXIT_OK
         from monitoring.simulate import run_simulation
 
-        outcome = run_simulation(settings, args.clients, args.seed, args.api_url, args.concurrency)
+        api_url = args.api_url or (settings.api_url if args.running else None)
+        outcome = run_simulation(settings, args.clients, args.seed, api_url, args.concurrency)
         return EXIT_OK if outcome["ok"] else EXIT_ERROR
     except (LookupError, FileNotFoundError, ConnectionError) as exc:
         log.error("%s", exc)
