@@ -7,6 +7,8 @@ import logging
 import time
 from pathlib import Path
 
+import duckdb
+
 from common.settings import get_settings
 from dbt_project.pipeline.build import BuildError, BuildOptions, build
 
@@ -68,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         result = build(options)
     except (BuildError, LookupError) as error:
         logger.error("feature build FAILED: %s", error)
+        return 1
+    except duckdb.Error as error:  # e.g. the warehouse is locked by another writer
+        logger.error("feature build FAILED: cannot use %s: %s", options.duckdb_path, str(error).splitlines()[0])
         return 1
     for step in result.steps:
         logger.info("step %-20s %6.1f s  peak RSS %6.0f MB", step.name, step.seconds, step.peak_rss_mb)
