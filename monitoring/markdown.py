@@ -46,7 +46,7 @@ def verdict_lines(summary: dict) -> list[str]:
     lines.append("- Missing shares: " + (", ".join(
         f"`{c['column']}` {_pct(c['reference_missing'])} -> {_pct(c['current_missing'])}"
         for c in summary["columns"] if c["column"] in moved) if moved else
-        f"no feature's missing share moved by {t['missing_share']:.0%} points or more") + ".")
+        f"no feature's missing share moved by {100 * t['missing_share']:.0f} percentage points or more") + ".")
     return lines
 
 

@@ -124,8 +124,12 @@ def reference_frame(settings: Settings, champion: Champion, features: list[str])
 
 
 def score_clients(champion: Champion, clients: pd.DataFrame) -> np.ndarray:
-    """Probability of default of `clients` (every feature column) by the champion model itself."""
+    """Probability of default of `clients` (every feature column) by the champion model itself.
+
+    The registered pyfunc wraps training's `CreditScorer`, whose `predict_proba` types the columns the way the
+    model was trained (the pyfunc's schema enforcement would refuse integer columns of the feature store).
+    """
     import mlflow
 
-    model = mlflow.pyfunc.load_model(champion.uri)
-    return np.asarray(model.predict(clients)["probability"], dtype=float)
+    model = mlflow.pyfunc.load_model(champion.uri).unwrap_python_model()
+    return np.asarray(model.predict_proba(clients), dtype=float)
