@@ -71,19 +71,12 @@ async def event_store_error(request: Request, exc: EventStoreError) -> JSONRespo
                         status_code=503)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    """500 without details; the traceback goes to the server log with the request id."""
-    log.error("request %s failed: %s", _request_id(request), type(exc).__name__, exc_info=exc)
-    return JSONResponse(error_body(500, "Internal error", _request_id(request)), status_code=500)
-
-
 def install_handlers(app: FastAPI) -> None:
     """Register the JSON error handlers."""
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ClientNotFoundError, not_found)
     app.add_exception_handler(EventStoreError, event_store_error)
-    app.add_exception_handler(Exception, unexpected_error)
 
 
 class BodyTooLargeError(Exception):
@@ -133,6 +126,14 @@ class RequestContext:
                 body = error_body(413, f"Request body too large (limit {self.max_body_bytes} bytes)", request_id)
                 await JSONResponse(body, status_code=413, headers={"x-request-id": request_id})(scope, receive, send)
                 status["code"] = 413
+        except Exception:
+            # 500 without details; the traceback goes to the server log (then to uvicorn) with the request id
+            log.error("request %s failed", request_id, exc_info=True)
+            if not status["sent"]:
+                body = error_body(500, "Internal error", request_id)
+                await JSONResponse(body, status_code=500, headers={"x-request-id": request_id})(scope, receive, send)
+                status["code"] = 500
+            raise
         finally:
             access_log.info("%s %s %s %d %.1fms", request_id, scope["method"], scope["path"][:200], status["code"],
                             (time.perf_counter() - started) * 1000)

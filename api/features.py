@@ -29,6 +29,7 @@ import duckdb
 APPLICATION_SOURCES = ("application_train", "application_test")
 MART = "client_features"
 POSTED = 'temp.main."__hc_posted_application"'
+FULL_CHECKS = 3
 NEW_CLIENT_ID = 0  # SK_ID_CURR of a posted application without client: no real id is 0, and it has no history
 
 
@@ -274,10 +275,11 @@ class ApplicationFeatures:
         probe = raw_application(con, client_ids[0], self.query.columns)
         self.no_history = {c: v for c, v in self.full(con, probe, None).items() if c in self.history_columns}
         fast_ok = True
-        for client_id in client_ids:
+        for i, client_id in enumerate(client_ids):
             application = raw_application(con, client_id, self.query.columns)
             stored = snapshot_row(con, snapshot, client_id)
-            _compare(self.full(con, application, client_id), stored, snapshot, client_id)
+            if i < FULL_CHECKS:  # the full chain costs about 150 ms a row
+                _compare(self.full(con, application, client_id), stored, snapshot, client_id)
             fast_ok = fast_ok and not _differences(self.fast(con, application, client_id), stored)
         new_full, new_fast = self.full(con, probe, None), self.fast(con, probe, None)
         self.use_fast = fast_ok and not _differences(new_fast, new_full)

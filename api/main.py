@@ -38,7 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.error("the API refuses to start: %s", error)
         raise
     yield
-    app.state.service.events.dispose()
+    app.state.service.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

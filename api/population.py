@@ -173,8 +173,7 @@ class Population:
                       for j, d in zip(chosen, dist, strict=True)]
         return {"client_id": client_id, "k": len(neighbours), "definition": SIMILARITY_DEFINITION,
                 "segment": {SEGMENT: _json(segment_value)} if candidates is not known else {},
-                **outcome(group), "medians": {v: _json(pd.to_numeric(group[v], errors="coerce").median())
-                                              for v in SIMILARITY_VARIABLES if v in group},
+                **outcome(group), "medians": {v: _median(group[v]) for v in SIMILARITY_VARIABLES if v in group},
                 "neighbours": neighbours}
 
 
@@ -227,6 +226,11 @@ def histogram(group: pd.DataFrame, variable: str, bins: int) -> list[dict[str, A
         out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(inside.sum()),
                     "default_rate": None if known.size == 0 else round(float(known.mean()), 6)})
     return out
+
+
+def _median(values: pd.Series) -> float | None:
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    return None if present.empty else float(present.median())
 
 
 def _label(value: Any) -> Any:

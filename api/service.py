@@ -54,6 +54,11 @@ class ScoringService:
     events: EventStore
     startup_seconds: float = 0.0
 
+    def close(self) -> None:
+        """Release the warehouse connection and the event store."""
+        self.cursors.close()
+        self.events.dispose()
+
     # -- facts -------------------------------------------------------------------------------------------
     def model_info(self, top: int) -> dict[str, Any]:
         """Name, version, threshold, costs, headline metrics and the top global importances."""

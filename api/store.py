@@ -243,6 +243,7 @@ class CursorPool:
         self.con = con
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._all: list[duckdb.DuckDBPyConnection] = []
 
     def get(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor."""
@@ -250,5 +251,14 @@ class CursorPool:
         if cursor is None:
             with self._lock:
                 cursor = self.con.cursor()
+                self._all.append(cursor)
             self._local.cursor = cursor
         return cursor
+
+    def close(self) -> None:
+        """Close every cursor, then the connection."""
+        with self._lock:
+            for cursor in self._all:
+                cursor.close()
+            self._all.clear()
+            self.con.close()

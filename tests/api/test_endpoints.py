@@ -1,0 +1,368 @@
+"""Every endpoint through TestClient: exact status codes and values, 401/404/413/422, events."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import duckdb
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import HEADERS, ApiWorld
+
+pytestmark = pytest.mark.slow
+
+
+def stored_probability(api_world: ApiWorld, service, client_id: int) -> float:
+    """The registered model's own `predict_proba` on the client's row of the feature version."""
+    with duckdb.connect(str(api_world.settings.duckdb_path), read_only=True) as con:
+        row = con.execute(f"select * from {api_world.snapshot} where client_id = ?", [client_id]).df()
+    return float(service.runtime.scorer.predict_proba(row)[0])
+
+
+def event_count(api_world: ApiWorld) -> int:
+    """Events in the session's event store."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(api_world.settings.events_url)
+    with engine.connect() as con:
+        count = con.execute(sa.text("select count(*) from prediction_events")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def last_event(api_world: ApiWorld) -> dict:
+    """The most recent event."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(api_world.settings.events_url)
+    with engine.connect() as con:
+        row = con.execute(sa.text("select * from prediction_events order by id desc limit 1")).mappings().one()
+    engine.dispose()
+    return dict(row)
+
+
+# -- health and security --------------------------------------------------------------------------------
+def test_health_needs_no_key_and_names_the_versions(client: TestClient, api_world: ApiWorld) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "model_name": "credit-scoring", "model_version": api_world.model_version,
+                               "feature_version": api_world.feature_version}
+    assert len(response.headers["x-request-id"]) == 32
+
+
+@pytest.mark.parametrize("path", ["/v1/model", "/v1/clients/100002", "/v1/clients/100002/score",
+                                  "/v1/clients/100002/explanation", "/v1/population/summary",
+                                  "/v1/population/similar/100002", "/v1/population/variables"])
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong-key-0123456789abcdef"}, {"X-API-Key": ""}])
+def test_every_endpoint_but_health_needs_the_key(client: TestClient, path: str, headers: dict) -> None:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["status"] == 401 and body["message"] == "Missing or invalid API key"
+    assert set(body) == {"status", "message", "request_id"}
+
+
+def test_post_score_needs_the_key(client: TestClient) -> None:
+    response = client.post("/v1/score", json={"application": {}})
+    assert response.status_code == 401
+
+
+# -- model ----------------------------------------------------------------------------------------------
+def test_model_gives_threshold_costs_metrics_and_importance(client: TestClient, service, api_world: ApiWorld) -> None:
+    response = client.get("/v1/model", params={"top": 5}, headers=HEADERS)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["name"] == "credit-scoring" and body["version"] == api_world.model_version
+    assert body["feature_version"] == api_world.feature_version
+    assert body["threshold"] == service.runtime.scorer.threshold
+    assert (body["cost_fn"], body["cost_fp"], body["cost_ratio"]) == (10.0, 1.0, 10.0)
+    assert body["metrics"]["holdout_roc_auc"] == 0.75
+    importance = service.runtime.scorer.global_importance().head(5)
+    assert [r["feature"] for r in body["global_importance"]] == importance["feature"].tolist()
+    assert body["n_features"] == 373
+
+
+def test_model_top_out_of_range_is_422(client: TestClient) -> None:
+    response = client.get("/v1/model", params={"top": 0}, headers=HEADERS)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.top"
+
+
+# -- clients --------------------------------------------------------------------------------------------
+def test_profile_is_the_client_profiles_row(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
+    client_id = clients["with_history"]
+    response = client.get(f"/v1/clients/{client_id}", headers=HEADERS)
+    assert response.status_code == 200
+    body = response.json()
+    row = api_world.query(f'select gender, age_years, annual_income, credit_amount, owns_car from '
+                          f'marts."client_profiles__{api_world.feature_version}" where client_id = ?', [client_id])[0]
+    assert (body["client_id"], body["gender"], body["age_years"], body["annual_income"], body["credit_amount"]) == (
+        client_id, row[0], row[1], row[2], row[3])
+    assert body["owns_car"] == ("yes" if row[4] else "no")
+    assert "target" not in body
+
+
+@pytest.mark.parametrize("suffix", ["", "/score", "/explanation", "/application"])
+def test_unknown_client_is_404(client: TestClient, suffix: str) -> None:
+    response = client.get(f"/v1/clients/1{suffix}", headers=HEADERS)
+    assert response.status_code == 404
+    assert response.json()["message"] == "Client not found"
+
+
+@pytest.mark.parametrize("client_id", ["abc", "0", "-5", "1.5", str(2**63)])
+def test_invalid_client_id_is_422(client: TestClient, client_id: str) -> None:
+    response = client.get(f"/v1/clients/{client_id}/score", headers=HEADERS)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "path.client_id"
+
+
+@pytest.mark.parametrize("trait", ["with_history", "without_history", "test"])
+def test_score_is_the_registered_model_on_the_stored_features(client: TestClient, service, api_world: ApiWorld,
+                                                               clients: dict, trait: str) -> None:
+    client_id = clients[trait]
+    before = event_count(api_world)
+    response = client.get(f"/v1/clients/{client_id}/score", headers=HEADERS)
+    assert response.status_code == 200
+    body = response.json()
+    expected = stored_probability(api_world, service, client_id)
+    threshold = service.runtime.scorer.threshold
+    assert body["probability_default"] == expected
+    assert body["decision"] == ("refused" if expected >= threshold else "accepted")
+    assert body["threshold"] == threshold and body["margin"] == expected - threshold
+    assert (body["model_version"], body["feature_version"]) == (api_world.model_version, api_world.feature_version)
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert event_count(api_world) == before + 1
+    event = last_event(api_world)
+    assert (event["request_id"], event["client_id"], event["probability"]) == (body["request_id"], client_id, expected)
+    assert event["decision"] == ("refuse" if expected >= threshold else "accept")
+    assert event["endpoint"] == "GET /v1/clients/{client_id}/score" and event["application_hash"] is None
+    assert len(json.loads(event["features"])) == 373
+
+
+def test_explanation_contributions_add_up_to_the_score(client: TestClient, service, api_world: ApiWorld,
+                                                       clients: dict) -> None:
+    client_id = clients["with_history"]
+    response = client.get(f"/v1/clients/{client_id}/explanation", params={"top": 400}, headers=HEADERS)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["probability_default"] == stored_probability(api_world, service, client_id)
+    contributions = body["contributions"]
+    assert len(contributions) == 373
+    log_odds = body["base_value"] + sum(c["contribution"] for c in contributions)
+    assert 1 / (1 + math.exp(-log_odds)) == pytest.approx(body["probability_default"], abs=1e-9)
+    magnitudes = [abs(c["contribution"]) for c in contributions]
+    assert magnitudes == sorted(magnitudes, reverse=True)
+    first = contributions[0]
+    assert first["direction"] == ("increases_risk" if first["contribution"] > 0 else "decreases_risk")
+    assert len(body["reasons"]) == 4
+    assert all(r["text"].endswith("le risque estimé.") for r in body["reasons"])
+    assert [r["feature"] for r in body["reasons"]] == [c["feature"] for c in contributions[:4]]
+
+
+def test_explanation_values_and_population_medians(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
+    client_id = clients["with_history"]
+    body = client.get(f"/v1/clients/{client_id}/explanation", params={"top": 400}, headers=HEADERS).json()
+    by_feature = {c["feature"]: c for c in body["contributions"]}
+    value, median = api_world.query(f"select amt_credit, (select median(amt_credit) from {api_world.snapshot}) "
+                                    f"from {api_world.snapshot} where client_id = ?", [client_id])[0]
+    assert by_feature["amt_credit"]["client_value"] == value
+    assert by_feature["amt_credit"]["population_median"] == pytest.approx(median, rel=1e-12)
+    gender, mode = api_world.query(f"select code_gender, (select mode(code_gender) from {api_world.snapshot}) "
+                                   f"from {api_world.snapshot} where client_id = ?", [client_id])[0]
+    assert by_feature["code_gender"]["client_value"] == gender
+    assert by_feature["code_gender"]["population_most_frequent"] == mode
+    assert by_feature["code_gender"]["population_median"] is None
+
+
+def test_explanation_top_limits_the_list(client: TestClient, clients: dict) -> None:
+    body = client.get(f"/v1/clients/{clients['test']}/explanation", params={"top": 3}, headers=HEADERS).json()
+    assert len(body["contributions"]) == 3
+    assert client.get(f"/v1/clients/{clients['test']}/explanation", params={"top": 0}, headers=HEADERS).status_code == 422
+
+
+# -- posted applications ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("trait", ["with_history", "without_history", "test"])
+def test_posting_the_unmodified_application_returns_exactly_the_stored_score(client: TestClient, clients: dict,
+                                                                              api_world: ApiWorld, trait: str) -> None:
+    client_id = clients[trait]
+    stored = client.get(f"/v1/clients/{client_id}/score", headers=HEADERS).json()
+    application = client.get(f"/v1/clients/{client_id}/application", headers=HEADERS).json()
+    assert application["client_id"] == client_id and len(application["application"]) == 120
+    before = event_count(api_world)
+    response = client.post("/v1/score", json={"client_id": client_id, "application": application["application"]},
+                           headers=HEADERS)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["probability_default"] == stored["probability_default"]
+    assert (body["decision"], body["margin"]) == (stored["decision"], stored["margin"])
+    explained = client.get(f"/v1/clients/{client_id}/explanation", headers=HEADERS).json()
+    assert body["contributions"] == explained["contributions"]
+    assert event_count(api_world) == before + 2
+    event = last_event(api_world)
+    assert event["endpoint"] == "GET /v1/clients/{client_id}/explanation"
+
+
+def test_posted_application_is_the_raw_application_row(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
+    client_id = clients["with_history"]
+    body = client.get(f"/v1/clients/{client_id}/application", headers=HEADERS).json()["application"]
+    raw = api_world.query("select AMT_CREDIT, DAYS_EMPLOYED, NAME_CONTRACT_TYPE from raw.application_train "
+                          "where SK_ID_CURR = ?", [client_id])[0]
+    assert (body["AMT_CREDIT"], body["DAYS_EMPLOYED"], body["NAME_CONTRACT_TYPE"]) == raw
+
+
+def test_what_if_keeps_the_history_and_changes_the_score(client: TestClient, service, clients: dict) -> None:
+    client_id = clients["with_history"]
+    application = client.get(f"/v1/clients/{client_id}/application", headers=HEADERS).json()["application"]
+    stored = client.get(f"/v1/clients/{client_id}/score", headers=HEADERS).json()["probability_default"]
+    worse = {**application, "EXT_SOURCE_1": 0.01, "EXT_SOURCE_2": 0.01, "EXT_SOURCE_3": 0.01}
+    edited = client.post("/v1/score", json={"client_id": client_id, "application": worse}, headers=HEADERS).json()
+    new = client.post("/v1/score", json={"application": worse}, headers=HEADERS).json()
+    assert edited["probability_default"] > stored
+    assert new["client_id"] is None
+    row = service.features.compute(service.cursors.con.cursor(), worse, None)
+    assert row["bureau_count_credits"] == 0 and row["ext_source_mean"] == pytest.approx(0.01)
+
+
+def test_new_client_event_has_the_application_hash(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
+    from api.events import application_hash
+
+    application = client.get(f"/v1/clients/{clients['test']}/application", headers=HEADERS).json()["application"]
+    body = client.post("/v1/score", json={"application": application}, headers=HEADERS).json()
+    event = last_event(api_world)
+    assert event["client_id"] is None and event["endpoint"] == "POST /v1/score"
+    assert event["application_hash"] == body["application_hash"] == application_hash(application, None)
+    assert event["probability"] == body["probability_default"]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"UNKNOWN_FIELD": 1}, "application.UNKNOWN_FIELD"),
+    ({"AMT_CREDIT": -1.0}, "application.AMT_CREDIT"),
+    ({"AMT_CREDIT": "a lot"}, "application.AMT_CREDIT"),
+    ({"EXT_SOURCE_2": 1.5}, "application.EXT_SOURCE_2"),
+    ({"DAYS_EMPLOYED": 100}, "application.DAYS_EMPLOYED"),
+    ({"CODE_GENDER": "Z"}, "application.CODE_GENDER"),
+    ({"FLAG_MOBIL": 2}, "application.FLAG_MOBIL"),
+    ({"DAYS_BIRTH": None}, "application.DAYS_BIRTH"),
+])
+def test_invalid_application_is_422_naming_the_field(client: TestClient, api_world: ApiWorld, clients: dict,
+                                                     change: dict, field: str) -> None:
+    application = client.get(f"/v1/clients/{clients['test']}/application", headers=HEADERS).json()["application"]
+    before = event_count(api_world)
+    response = client.post("/v1/score", json={"application": {**application, **change}}, headers=HEADERS)
+    assert response.status_code == 422
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert field in body["message"]
+    assert all(set(e) == {"field", "message", "type"} for e in body["errors"])  # the posted values are not echoed
+    assert event_count(api_world) == before
+
+
+def test_posted_application_of_unknown_client_is_404(client: TestClient, clients: dict) -> None:
+    application = client.get(f"/v1/clients/{clients['test']}/application", headers=HEADERS).json()["application"]
+    response = client.post("/v1/score", json={"client_id": 5, "application": application}, headers=HEADERS)
+    assert response.status_code == 404
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    response = client.post("/v1/score", content=b"{not json", headers={**HEADERS, "content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["status"] == 422
+
+
+def test_oversized_body_is_413(client: TestClient, api_world: ApiWorld) -> None:
+    limit = api_world.settings.api_max_body_bytes
+    response = client.post("/v1/score", content=b"{" + b" " * limit + b"}",
+                           headers={**HEADERS, "content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["message"] == f"Request body too large (limit {limit} bytes)"
+
+
+def test_unexpected_error_is_json_without_trace(client: TestClient, service, monkeypatch: pytest.MonkeyPatch,
+                                                clients: dict) -> None:
+    def broken(client_id: int) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(service, "score_client", broken)
+    raising = TestClient(client.app, raise_server_exceptions=False)
+    response = raising.get(f"/v1/clients/{clients['test']}/score", headers=HEADERS)
+    assert response.status_code == 500
+    assert response.json() == {"status": 500, "message": "Internal error", "request_id": response.headers["x-request-id"]}
+    assert "secret" not in response.text and "Traceback" not in response.text
+
+
+# -- population -----------------------------------------------------------------------------------------
+def test_population_variables(client: TestClient) -> None:
+    body = client.get("/v1/population/variables", headers=HEADERS).json()
+    kinds = {v["name"]: v["kind"] for v in body}
+    assert kinds["age_years"] == "numeric" and kinds["gender"] == "categorical"
+    assert next(v for v in body if v["name"] == "contract_type")["values"] == ["Cash loans", "Revolving loans"]
+
+
+def test_population_summary_of_all_and_of_a_group(client: TestClient, api_world: ApiWorld) -> None:
+    everyone = client.get("/v1/population/summary", headers=HEADERS).json()
+    n, known, rate = api_world.query(f"select count(*), count(target), avg(target) from {api_world.snapshot}")[0]
+    assert (everyone["n_clients"], everyone["n_with_outcome"]) == (n, known)
+    assert everyone["default_rate"] == round(rate, 6)
+    group = client.get("/v1/population/summary", params={"gender": "F", "age_min": 30, "age_max": 40},
+                       headers=HEADERS).json()
+    profiles = f'marts."client_profiles__{api_world.feature_version}"'
+    expected = api_world.query(f"select count(*), median(age_years) from {profiles} "
+                               "where gender = 'F' and age_years between 30 and 40")[0]
+    assert group["n_clients"] == expected[0]
+    assert group["numeric"]["age_years"]["median"] == pytest.approx(expected[1])
+    assert group["filters"] == {"gender": "F", "age_years_min": 30.0, "age_years_max": 40.0}
+    assert [c["value"] for c in group["categorical"]["gender"]] == ["F"]
+
+
+def test_population_distribution_and_client_position(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
+    client_id = clients["with_history"]
+    body = client.get("/v1/population/distribution/annual_income", params={"bins": 10, "client_id": client_id},
+                      headers=HEADERS).json()
+    assert body["kind"] == "numeric" and len(body["histogram"]) == 10
+    assert sum(b["count"] for b in body["histogram"]) == body["summary"]["count"] == body["n_clients"]
+    profiles = f'marts."client_profiles__{api_world.feature_version}"'
+    income, share = api_world.query(f"select annual_income, (select avg(case when p.annual_income <= c.annual_income "
+                                    f"then 1.0 else 0.0 end) * 100 from {profiles} p) from {profiles} c "
+                                    "where client_id = ?", [client_id])[0]
+    assert body["client"] == {"client_id": client_id, "value": income, "percentile": round(share, 2)}
+    counts = client.get("/v1/population/distribution/education", headers=HEADERS).json()
+    assert counts["kind"] == "categorical" and sum(c["count"] for c in counts["counts"]) == counts["n_clients"]
+    assert client.get("/v1/population/distribution/nope", headers=HEADERS).status_code == 404
+    assert client.get("/v1/population/distribution/age_years", params={"client_id": 1}, headers=HEADERS).status_code == 404
+    assert client.get("/v1/population/distribution/age_years", params={"bins": 1}, headers=HEADERS).status_code == 422
+
+
+def test_similar_clients_and_their_default_rate(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
+    client_id = clients["test"]
+    body = client.get(f"/v1/population/similar/{client_id}", params={"k": 25}, headers=HEADERS).json()
+    ids = [n["client_id"] for n in body["neighbours"]]
+    assert body["k"] == len(ids) == 25 and client_id not in ids
+    distances = [n["distance"] for n in body["neighbours"]]
+    assert distances == sorted(distances)
+    placeholders = ", ".join("?" for _ in ids)
+    targets = api_world.query(f"select target from {api_world.snapshot} where client_id in ({placeholders})", ids)
+    assert all(t[0] is not None for t in targets)
+    assert body["default_rate"] == round(float(np.mean([t[0] for t in targets])), 6)
+    contract = api_world.query(f'select contract_type from marts."client_profiles__{api_world.feature_version}" '
+                               "where client_id = ?", [client_id])[0][0]
+    assert body["segment"] == {"contract_type": contract}
+    assert "Euclidean" in body["definition"]
+    assert client.get("/v1/population/similar/1", headers=HEADERS).status_code == 404
+    assert client.get(f"/v1/population/similar/{client_id}", params={"k": 0}, headers=HEADERS).status_code == 422
+
+
+def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    paths = set(schema["paths"])
+    assert paths == {"/health", "/v1/model", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
+                     "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
+                     "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
+                     "/v1/population/similar/{client_id}"}
+    components = schema["components"]["schemas"]
+    assert components["ScoreRequest"]["examples"][0]["application"]["AMT_CREDIT"] == 450000.0
+    assert "examples" in components["ScorePublic"] and "examples" in components["ExplanationPublic"]
+    assert schema["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    assert "Euclidean" in schema["paths"]["/v1/population/similar/{client_id}"]["get"]["description"]
