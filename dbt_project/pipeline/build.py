@@ -53,11 +53,12 @@ class BuildOptions:
 
 @dataclass
 class StepTiming:
-    """Wall time and peak resident memory of one step (MB; for in-process steps, the process peak so far)."""
+    """Wall time, peak resident memory (MB; for in-process steps, the process peak so far) and CPU time."""
 
     name: str
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float | None = None
 
 
 @dataclass
@@ -73,6 +74,11 @@ class BuildResult:
 
 def _self_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def dbt_command(options: BuildOptions, command: str = "build") -> list[str]:
@@ -92,8 +98,18 @@ def dbt_environment(options: BuildOptions) -> dict[str, str]:
     return env
 
 
-def run_measured(args: list[str], env: dict[str, str] | None, log_prefix: str) -> tuple[int, float, float]:
-    """Run a command, logging its output line by line; (exit code, seconds, peak RSS of the child in MB)."""
+@dataclass(frozen=True)
+class Measured:
+    """A finished child process: exit code, wall seconds, peak RSS (MB) and CPU seconds (user + system)."""
+
+    code: int
+    seconds: float
+    peak_rss_mb: float
+    cpu_seconds: float
+
+
+def run_measured(args: list[str], env: dict[str, str] | None, log_prefix: str) -> Measured:
+    """Run a command, logging its output line by line, and measure it (os.wait4 gives the child's own usage)."""
     started = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
@@ -101,7 +117,8 @@ def run_measured(args: list[str], env: dict[str, str] | None, log_prefix: str) -
         logger.info("%s %s", log_prefix, line.rstrip())
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024
+    seconds = time.perf_counter() - started
+    return Measured(process.returncode, seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def dbt_failures(target_path: Path) -> list[str]:
@@ -119,10 +136,10 @@ def dbt_failures(target_path: Path) -> list[str]:
 
 def run_dbt_build(options: BuildOptions) -> StepTiming:
     """`dbt build` (models, data tests, unit tests); BuildError naming the failed nodes when any fails."""
-    code, seconds, peak = run_measured(dbt_command(options), dbt_environment(options), "dbt |")
-    if code != 0:
+    run = run_measured(dbt_command(options), dbt_environment(options), "dbt |")
+    if run.code != 0:
         raise BuildError("dbt build", "; ".join(dbt_failures(options.target_path)))
-    return StepTiming("dbt build", seconds, peak)
+    return StepTiming("dbt build", run.seconds, run.peak_rss_mb, run.cpu_seconds)
 
 
 def run_validation(con: duckdb.DuckDBPyConnection, options: BuildOptions) -> tuple[ValidationResult, dict]:
@@ -163,13 +180,13 @@ def _reject(options: BuildOptions, attempt: versions.Attempt, error: BuildError,
 
 def _validate_step(con: duckdb.DuckDBPyConnection, options: BuildOptions, attempt: versions.Attempt) -> StepTiming:
     """Run the expectations, record their result in the attempt; BuildError when any fails."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _self_cpu()
     try:
         result, counts = run_validation(con, options)
     except duckdb.Error as error:
         raise BuildError("great expectations", str(error).splitlines()[0]) from error
     attempt.validation, attempt.n_rows, attempt.n_columns = result.summary(), counts["n_rows"], counts["n_columns"]
-    step = StepTiming("great expectations", time.perf_counter() - started, _self_peak_mb())
+    step = StepTiming("great expectations", time.perf_counter() - started, _self_peak_mb(), _self_cpu() - cpu)
     logger.info("%d expectations in %.1f s", result.evaluated, step.seconds)
     if not result.success:
         failed = "; ".join(f"{f['expectation']} {f['kwargs']} observed {f['observed']}" for f in result.failures)
@@ -197,12 +214,12 @@ def build(options: BuildOptions) -> BuildResult:
         logger.info("dbt build done in %.1f s (peak RSS %.0f MB)", steps[-1].seconds, steps[-1].peak_rss_mb)
         with duckdb.connect(str(options.duckdb_path)) as con:
             steps.append(_validate_step(con, options, attempt))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _self_cpu()
             try:
                 version = versions.publish(con, attempt)
             except duckdb.Error as error:
                 raise BuildError("publish", str(error).splitlines()[0]) from error
-            steps.append(StepTiming("publish", time.perf_counter() - started, _self_peak_mb()))
+            steps.append(StepTiming("publish", time.perf_counter() - started, _self_peak_mb(), _self_cpu() - cpu))
     except BuildError as error:
         attempt.failed_step = error.step
         raise _reject(options, attempt, error, steps) from None
