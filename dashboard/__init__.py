@@ -1,0 +1,1 @@
+"""Advisor dashboard (Streamlit + Altair, in French): talks to the scoring API only, imports no other stage."""

@@ -1,0 +1,201 @@
+"""The only way the dashboard reaches data: the scoring API over HTTP (httpx), answers cached per Streamlit server.
+
+Every failure becomes an `ApiError` carrying a French message for the adviser (API down, key refused, unknown
+client, invalid field...): pages show it with `st.error`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import streamlit as st
+
+from dashboard import formatting as fmt
+from dashboard.settings import get_settings
+
+TTL = 300  # seconds an answer stays cached (scores change only when the model is redeployed)
+
+
+class ApiError(Exception):
+    """A call to the API failed; `message` is French and meant to be shown as is."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+VALIDATION_WORDS = {  # pydantic error type -> French words (bounds are read from the English message)
+    "missing": "champ obligatoire",
+    "extra_forbidden": "champ inconnu",
+    "int_parsing": "doit être un nombre entier",
+    "int_type": "doit être un nombre entier",
+    "int_from_float": "doit être un nombre entier",
+    "float_parsing": "doit être un nombre",
+    "float_type": "doit être un nombre",
+    "finite_number": "doit être un nombre fini",
+    "string_type": "doit être un texte",
+    "literal_error": "valeur non reconnue",
+    "enum": "valeur non reconnue",
+    "greater_than_equal": "doit être supérieur ou égal à {bound}",
+    "greater_than": "doit être supérieur à {bound}",
+    "less_than_equal": "doit être inférieur ou égal à {bound}",
+    "less_than": "doit être inférieur à {bound}",
+}
+
+
+def _field_error(error: dict, labels: dict[str, str] | None) -> str:
+    """One invalid field of the API's error body (`field`, `message`, `type`) in French."""
+    field = str(error.get("field", "")).split(".")[-1] or "demande"
+    name = (labels or {}).get(field, field)
+    words = VALIDATION_WORDS.get(error.get("type", ""))
+    if words is None:
+        words = error.get("message", "valeur invalide")
+    elif "{bound}" in words:
+        found = re.findall(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?", str(error.get("message", "")))
+        bound = fmt.number(float(found[-1]), 2).removesuffix(",00") if found else "la limite"
+        words = words.format(bound=bound)
+    return f"« {name} » : {words}"
+
+
+def error_for(response: httpx.Response, not_found: str | None = None, labels: dict[str, str] | None = None) -> ApiError:
+    """The French ApiError for an unsuccessful response (body: status, message, errors)."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    if status == 404 and not_found:
+        return ApiError(not_found, status)
+    if status in (401, 403):
+        return ApiError("Accès refusé par le service de scoring : la clé d'API du tableau de bord (HC_API_KEY) est "
+                        "absente ou invalide. Prévenez l'équipe technique.", status)
+    if status == 422:
+        errors = body.get("errors") or []
+        if not errors:
+            return ApiError(f"Donnée refusée par le service de scoring : {body.get('message', 'valeur invalide')}.", status)
+        return ApiError("Valeur invalide : " + " ; ".join(_field_error(e, labels) for e in errors) + ".", status)
+    if status == 413:
+        return ApiError("Demande trop volumineuse pour le service de scoring.", status)
+    if status == 429:
+        return ApiError("Trop de demandes en même temps : réessayez dans quelques secondes.", status)
+    if status >= 500:
+        return ApiError("Le service de scoring a rencontré une erreur interne. Réessayez ; si l'erreur persiste, "
+                        "prévenez l'équipe technique.", status)
+    return ApiError(f"Demande refusée par le service de scoring (code {status}).", status)
+
+
+@st.cache_resource(show_spinner=False)
+def _client(base_url: str, api_key: str, timeout: float) -> httpx.Client:
+    """One connection pool per (API, key) for the whole Streamlit server."""
+    return httpx.Client(base_url=base_url, headers={"X-API-Key": api_key}, timeout=timeout)
+
+
+def request(method: str, path: str, *, not_found: str | None = None, labels: dict[str, str] | None = None,
+            **kwargs: Any) -> Any:
+    """Call the API and return its JSON answer.
+
+    Raises:
+        ApiError: the API is unreachable, slow, or answered with an error (message in French).
+    """
+    settings = get_settings()
+    client = _client(settings.api_url.rstrip("/"), settings.api_key.get_secret_value(), settings.api_timeout)
+    try:
+        response = client.request(method, path, **kwargs)
+    except httpx.TimeoutException:
+        raise ApiError("Le service de scoring met trop de temps à répondre : réessayez dans un instant.") from None
+    except httpx.TransportError:
+        raise ApiError(f"Le service de scoring est injoignable ({settings.api_url}). Vérifiez qu'il est démarré, "
+                       "ou prévenez l'équipe technique.") from None
+    if response.is_error:
+        raise error_for(response, not_found, labels)
+    try:
+        return response.json()
+    except ValueError:
+        raise ApiError("Le service de scoring a envoyé une réponse illisible.") from None
+
+
+def _unknown_client(client_id: int) -> str:
+    return f"Aucun client ne porte le numéro {client_id}. Vérifiez le numéro saisi."
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def health() -> dict:
+    """GET /health: status, model and feature versions."""
+    return request("GET", "/health")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def model_info() -> dict:
+    """GET /v1/model: name, version, threshold, cost ratio, metrics, global importance."""
+    return request("GET", "/v1/model")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def client_profile(client_id: int) -> dict:
+    """GET /v1/clients/{id}: the client's descriptive profile."""
+    return request("GET", f"/v1/clients/{client_id}", not_found=_unknown_client(client_id))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def client_score(client_id: int) -> dict:
+    """GET /v1/clients/{id}/score: probability, decision, threshold, margin."""
+    return request("GET", f"/v1/clients/{client_id}/score", not_found=_unknown_client(client_id))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def client_explanation(client_id: int, top: int = 10) -> dict:
+    """GET /v1/clients/{id}/explanation?top=k: the score, signed contributions and the main reasons in French."""
+    return request("GET", f"/v1/clients/{client_id}/explanation", params={"top": top},
+                   not_found=_unknown_client(client_id))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def score_application(fields: dict, client_id: int | None = None, labels: dict[str, str] | None = None) -> dict:
+    """POST /v1/score: score and explanation of a posted application (with a client's history when client_id)."""
+    body = {"application": fields} if client_id is None else {"client_id": client_id, "application": fields}
+    return request("POST", "/v1/score", json=body, labels=labels,
+                   not_found=None if client_id is None else _unknown_client(client_id))
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def openapi() -> dict:
+    """The API's OpenAPI schema (the fields of an application, their types, bounds and categories)."""
+    return request("GET", "/openapi.json")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def client_application(client_id: int) -> dict:
+    """The client's raw application (Kaggle fields), as POST /v1/score takes it."""
+    return request("GET", f"/v1/clients/{client_id}/application", not_found=_unknown_client(client_id))["application"]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def client_ids() -> list[int]:
+    """Client numbers offered in the searchable list (GET /v1/clients when the API lists them)."""
+    answer = request("GET", "/v1/clients", params={"limit": 1000})
+    items = answer.get("clients", answer.get("items", [])) if isinstance(answer, dict) else answer
+    return [int(i["client_id"]) if isinstance(i, dict) else int(i) for i in items]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def population_variables() -> list[dict]:
+    """GET /v1/population/variables: name, label, kind and known values of the descriptive variables."""
+    return request("GET", "/v1/population/variables")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def distribution(variable: str, filters: dict, client_id: int | None, bins: int = 20) -> dict:
+    """GET /v1/population/distribution/{variable}: histogram or counts in a group, and the client's position."""
+    params = {**filters, "bins": bins, **({} if client_id is None else {"client_id": client_id})}
+    return request("GET", f"/v1/population/distribution/{variable}", params=params,
+                   not_found=None if client_id is None else _unknown_client(client_id))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def similar_clients(client_id: int, k: int = 100) -> dict:
+    """GET /v1/population/similar/{id}: the k most similar clients and their observed default rate."""
+    return request("GET", f"/v1/population/similar/{client_id}", params={"k": k}, not_found=_unknown_client(client_id))

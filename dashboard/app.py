@@ -1,0 +1,25 @@
+"""Entry file of the advisor dashboard: a router over one file per page of `views/` (`python -m dashboard`).
+
+The folder is not called `pages/`: Streamlit would also serve its files as legacy pages, bypassing this router.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components import FAVICON
+
+# A local favicon set before the router: otherwise each page's Material icon is fetched from Google as favicon.
+st.set_page_config(layout="wide", initial_sidebar_state="auto", page_icon=FAVICON)
+# Streamlit writes <html lang="en">; the pages are French, so screen readers must read them as French (WCAG 3.1.1).
+st.html("<script>document.documentElement.lang = 'fr';</script>", unsafe_allow_javascript=True)
+
+PAGES = [
+    st.Page("views/client.py", title="Client : décision et explications", icon=":material/person:", url_path="client", default=True),
+    st.Page("views/comparaison.py", title="Comparaison avec d'autres clients", icon=":material/bar_chart:", url_path="comparaison"),
+    st.Page("views/simulation.py", title="Simulation : et si la demande changeait ?", icon=":material/tune:", url_path="simulation"),
+    st.Page("views/nouvelle_demande.py", title="Nouvelle demande de crédit", icon=":material/edit_note:", url_path="nouvelle-demande"),
+    st.Page("views/modele.py", title="Le modèle : comment lire le score", icon=":material/info:", url_path="modele"),
+]
+
+st.navigation(PAGES).run()

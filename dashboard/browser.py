@@ -1,0 +1,119 @@
+"""Driving the dashboard in headless Chromium (Debian's /usr/bin/chromium) with Playwright: for the browser
+tests and `make screenshots`. Not imported by the app itself.
+
+Zoom: a browser at 200 % lays a 1280-pixel-wide window out as 640 CSS pixels with two device pixels each;
+`zoom_context` reproduces exactly that (viewport divided by the zoom, device scale factor = zoom).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+CHROMIUM = Path(os.environ.get("HC_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-gpu", "--headless"]
+WINDOW = (1280, 900)  # CSS pixels at 100 %
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the dashboard: URL path, expected heading, a text that proves it is drawn, and its charts."""
+
+    slug: str
+    path: str
+    heading: str
+    ready_text: str
+    charts: int
+
+
+PAGES = (
+    PageSpec("client", "", "Client : décision et explications", "Crédit ", 2),
+    PageSpec("comparaison", "comparaison", "Comparaison avec d'autres clients", "Répartition", 3),
+    PageSpec("simulation", "simulation", "Simulation : et si la demande changeait ?", "Décision actuelle", 0),
+    PageSpec("nouvelle_demande", "nouvelle-demande", "Nouvelle demande de crédit", "Calculer le score", 0),
+    PageSpec("modele", "modele", "Le modèle : comment lire le score", "Comment lire le score", 1),
+)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Wait until `url` answers 200 (fails early when `process` died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the process serving {url} exited with code {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def serve_dashboard(api_url: str, api_key: str, port: int | None = None, log: Path | None = None) -> Iterator[str]:
+    """Run `python -m dashboard` on loopback against the API; yields the dashboard's base URL."""
+    port = port or free_port()
+    env = {**os.environ, "HC_API_URL": api_url, "HC_API_KEY": api_key, "HC_DASHBOARD_PORT": str(port),
+           "HC_DASHBOARD_HOST": "127.0.0.1", "PYTHONPATH": str(PACKAGE_DIR.parent)}
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "dashboard"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                               cwd=PACKAGE_DIR.parent)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log:
+            out.close()
+
+
+def launch(playwright):
+    """Headless Debian Chromium (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def new_context(browser, zoom: float = 1.0):
+    """A browser context showing pages as a 1280 x 900 window at `zoom` (1.0 = 100 %, 2.0 = 200 %)."""
+    width, height = WINDOW
+    return browser.new_context(viewport={"width": int(width / zoom), "height": int(height / zoom)},
+                               device_scale_factor=zoom, locale="fr-FR")
+
+
+def wait_until_drawn(page, ready_text: str | None = None, charts: int = 0, timeout: float = 15_000) -> None:
+    """Wait until Streamlit has finished running the page, `ready_text` is visible and `charts` charts are drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    if ready_text:
+        page.get_by_text(ready_text).first.wait_for(state="visible", timeout=timeout)
+    if charts:
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+            "[data-testid=\"stVegaLiteChart\"] svg.marks').length >= n", arg=charts, timeout=timeout)
+
+
+def overflow(page) -> dict:
+    """Horizontal overflow of the page (WCAG 1.4.4 / 1.4.10: nothing may need scrolling sideways)."""
+    return page.evaluate("""() => ({scrollWidth: document.documentElement.scrollWidth,
+                                    innerWidth: window.innerWidth})""")

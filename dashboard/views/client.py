@@ -1,0 +1,37 @@
+"""Client page: the decision for one client, how far the score is from the threshold, why, and who the client is."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import api_client, components
+from dashboard.reasons import draw_explanation
+
+TOP_FACTORS = 10
+
+
+def draw() -> None:
+    """The whole page for the chosen client."""
+    client_id = components.client_picker("client")
+    if client_id is None:
+        st.info("Choisissez un client pour voir la décision et ses raisons.", icon=":material/info:")
+        return
+    try:
+        explanation = api_client.client_explanation(client_id, TOP_FACTORS)  # the score and its reasons
+        profile = api_client.client_profile(client_id)
+    except api_client.ApiError as error:
+        components.show_error(error)
+        return
+    st.header(f"Client {client_id}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        components.score_result(explanation, key="client")
+        draw_explanation(explanation, key="client")
+    with right:
+        st.subheader("Informations du client")
+        st.table(components.profile_table(profile))
+
+
+components.page_header("Client : décision et explications",
+                       "La décision de crédit d'un client, son écart au seuil et les raisons qui l'expliquent.")
+draw()
