@@ -32,7 +32,7 @@ load: setup ## load the CSVs of $HC_DATA_DIR into DuckDB schema raw
 run: setup ## the main job: data (or the real files already in $HC_DATA_DIR)
 	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
 
-test: setup ## the whole test suite
+test: setup browser-deps ## the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -73,3 +73,19 @@ train: setup ## cross-validate, choose model + threshold, log to MLflow, registe
 
 mlflow-ui: setup ## MLflow UI on http://127.0.0.1:5000 (backend store: MLFLOW_TRACKING_URI, else HC_MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri "$$($(PY) -m training --print-tracking-uri)"
+
+.PHONY: dashboard screenshots browser-deps
+CHROMIUM ?= /usr/bin/chromium
+AXE_CORE := tests/dashboard/node_modules/axe-core/axe.min.js
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+dashboard: setup ## the advisor dashboard on http://127.0.0.1:$HC_DASHBOARD_PORT (default 8501), talking to the API at $HC_API_URL with $HC_API_KEY
+	$(PY) -m dashboard
+
+screenshots: setup browser-deps ## every dashboard page at 100% and 200% zoom into reports/screenshots/ (needs the API running: make serve) [CLIENT=id]
+	$(PY) -m dashboard.screenshots --out reports/screenshots $(if $(CLIENT),--client $(CLIENT))
+
+browser-deps: ## headless Chromium (Debian package) and axe-core (npm) for the dashboard's browser tests; no-op when present
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@test -f $(AXE_CORE) || { command -v npm >/dev/null || { echo "error: npm (Node.js) is required for axe-core"; exit 1; }; \
+		npm ci --prefix tests/dashboard --no-audit --no-fund --silent; }
