@@ -11,7 +11,7 @@ from pathlib import Path
 from common.settings import get_settings
 
 DEFAULT_EXPORT = Path("data/models/champion")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
 def log_config(level: str = "INFO") -> dict:

@@ -131,7 +131,10 @@ def load_from_dir(folder: Path) -> LoadedModel:
         raise ModelLoadError(f"{folder} holds no exported model ({REGISTRY_FILE} missing): run `make export-model`")
     data = json.loads(info_path.read_text(encoding="utf-8"))
     facts = RegistryFacts(**{k: data[k] for k in RegistryFacts.__dataclass_fields__ if k in data})
-    model = mlflow.pyfunc.load_model(str(Path(folder) / MODEL_SUBDIR))
+    try:
+        model = mlflow.pyfunc.load_model(str(Path(folder) / MODEL_SUBDIR))
+    except Exception as error:  # noqa: BLE001 - MLflow raises many kinds; the message says which
+        raise ModelLoadError(f"cannot load the model exported in {folder}: {str(error).splitlines()[0]}") from None
     return _wrap(model, facts)
 
 
@@ -155,7 +158,12 @@ def export_model(settings: Settings, out_dir: Path) -> Path:
     staging = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    mlflow.artifacts.download_artifacts(artifact_uri=facts.source, dst_path=str(staging / MODEL_SUBDIR))
+    downloaded = Path(mlflow.artifacts.download_artifacts(artifact_uri=facts.source, dst_path=str(staging / "download")))
+    model_dir = next((p.parent for p in sorted(downloaded.rglob("MLmodel"))), None)
+    if model_dir is None:
+        raise ModelLoadError(f"{facts.source} holds no MLmodel file")
+    shutil.move(str(model_dir), str(staging / MODEL_SUBDIR))
+    shutil.rmtree(staging / "download", ignore_errors=True)
     payload = asdict(facts) | {"exported_at": datetime.now(tz=UTC).isoformat(), "tracking_uri": tracking_uri(settings)}
     (staging / REGISTRY_FILE).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     shutil.rmtree(out_dir, ignore_errors=True)
