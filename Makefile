@@ -89,3 +89,15 @@ browser-deps: ## headless Chromium (Debian package) and axe-core (npm) for the d
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	@test -f $(AXE_CORE) || { command -v npm >/dev/null || { echo "error: npm (Node.js) is required for axe-core"; exit 1; }; \
 		npm ci --prefix tests/dashboard --no-audit --no-fund --silent; }
+
+.PHONY: serve export-model bench-api
+
+serve: setup ## the scoring API on http://$HC_API_HOST:$HC_API_PORT (127.0.0.1:8000), $HC_API_WORKERS workers; prints a development key when none is set
+	$(PY) -m api serve
+
+export-model: setup ## copy credit-scoring@champion into data/models/champion (serve it with HC_MODEL_DIR, no MLflow database) [OUT=folder]
+	$(PY) -m api export-model $(if $(OUT),--out $(OUT))
+
+bench-api: setup ## this API vs `mlflow models serve` on the champion (wrk, concurrency 1 and 16): p50/p95/p99, req/s, ratio
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m api bench

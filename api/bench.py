@@ -1,0 +1,255 @@
+"""`make bench-api`: this API against `mlflow models serve` on the same registered model, on loopback.
+
+Both servers are started in the same run on the same machine; `wrk` (Debian package `wrk`) drives each with
+the same clients at concurrency 1 and 16, cycling through the requests prepared here (a Lua script), and
+reports p50/p95/p99 latency and throughput. Targets: this API's score by id, explanation by id and POST
+score (the client's stored application); MLflow's /invocations with the same client's feature row. The
+API's prediction events go to a temporary SQLite file, deleted afterwards. Results: printed, and written as
+JSON to <HC_REPORTS_DIR>/bench_api.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from common.settings import Settings, get_settings
+
+BENCH_KEY = "bench-" + "k" * 24
+LUA = r"""
+local requests = {}
+local counter = 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local method, path, body = line:match("^(%u+)\t([^\t]+)\t?(.*)$")
+    if body == "" then body = nil end
+    requests[#requests + 1] = {method = method, path = path, body = body}
+  end
+  counter = math.random(#requests)
+end
+function request()
+  counter = counter + 1
+  local r = requests[(counter % #requests) + 1]
+  return wrk.format(r.method, r.path, nil, r.body)
+end
+function done(summary, latency, requests)
+  io.write(string.format('BENCH {"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "mean_us": %.1f}\n', summary.requests, summary.duration,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean))
+end
+"""
+
+
+@dataclass
+class Result:
+    """One wrk run."""
+
+    target: str
+    concurrency: int
+    requests: int
+    seconds: float
+    throughput: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float) -> float:
+    """Seconds until `url` answers 200; RuntimeError if the process dies or time runs out."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}) before answering {url}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def sample_requests(settings: Settings, snapshot: str, n: int, seed: int) -> dict[str, list[str]]:
+    """Request lines (METHOD \\t PATH \\t BODY) per target, for the same random clients."""
+    from api.features import raw_application, raw_columns
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        ids = [r[0] for r in con.sql(f"select client_id from {snapshot} order by client_id").fetchall()]
+        chosen = random.Random(seed).sample(ids, min(n, len(ids)))
+        columns = raw_columns(con)
+        lines: dict[str, list[str]] = {"api score by id": [], "api explanation": [], "api POST score": [],
+                                       "mlflow /invocations": []}
+        features = con.execute(f"select * exclude (split, target) from {snapshot} where client_id in "
+                               f"({', '.join('?' for _ in chosen)})", chosen).df().set_index("client_id")
+        for client_id in chosen:
+            application = {k: v for k, v in raw_application(con, client_id, columns).items() if k != "SK_ID_CURR"}
+            lines["api score by id"].append(f"GET\t/v1/clients/{client_id}/score")
+            lines["api explanation"].append(f"GET\t/v1/clients/{client_id}/explanation")
+            body = json.dumps({"client_id": client_id, "application": application}, separators=(",", ":"))
+            lines["api POST score"].append(f"POST\t/v1/score\t{body}")
+            row = features.loc[client_id]
+            payload = {"dataframe_split": {"columns": list(row.index),
+                                           "data": [[None if v != v else v for v in row.tolist()]]}}
+            lines["mlflow /invocations"].append(f"POST\t/invocations\t{json.dumps(payload, separators=(',', ':'), default=str)}")
+    return lines
+
+
+def run_wrk(url: str, lines: list[str], concurrency: int, seconds: int, workdir: Path, headers: dict[str, str],
+            target: str) -> Result:
+    """One closed-loop wrk run (`concurrency` connections) cycling through `lines`."""
+    requests_file = workdir / f"{abs(hash(target))}.tsv"
+    requests_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = workdir / "bench.lua"
+    script.write_text(LUA, encoding="utf-8")
+    threads = min(concurrency, 2)
+    args = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "30s",
+            "-s", str(script)]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url, "--", str(requests_file)], capture_output=True, text=True, check=True).stdout
+    data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH ")).removeprefix("BENCH "))
+    duration = data["duration_us"] / 1e6
+    return Result(target, concurrency, data["requests"], round(duration, 2), round(data["requests"] / duration, 1),
+                  data["p50_us"] / 1000, data["p95_us"] / 1000, data["p99_us"] / 1000, data["non_2xx"],
+                  data["socket_errors"])
+
+
+def start_api(settings: Settings, port: int, workers: int, events_url: str) -> subprocess.Popen:
+    """This API (python -m api serve) with a bench key and a temporary event store."""
+    env = {**os.environ, "HC_API_KEYS": BENCH_KEY, "HC_API_PORT": str(port), "HC_API_HOST": "127.0.0.1",
+           "HC_API_WORKERS": str(workers), "HC_EVENTS_URL": events_url}
+    return subprocess.Popen([sys.executable, "-m", "api", "serve", "--log-level", "WARNING"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_mlflow(settings: Settings, model_uri: str, port: int, workers: int) -> subprocess.Popen:
+    """`mlflow models serve` on the same model (local env: this venv, whose bin/ goes first on PATH)."""
+    from api.registry import tracking_uri
+
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+           "MLFLOW_TRACKING_URI": tracking_uri(settings)}
+    args = [str(Path(bin_dir) / "mlflow"), "models", "serve", "-m", model_uri, "--env-manager", "local",
+            "--host", "127.0.0.1", "-p", str(port), "-w", str(workers)]
+    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGINT, then SIGKILL after 15 s (only the process this script started)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def print_table(results: list[Result], ratios: dict[str, float]) -> None:
+    """The results as a table, then the throughput ratios."""
+    print(f"{'target':<22}{'conc.':>6}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}")
+    for r in results:
+        print(f"{r.target:<22}{r.concurrency:>6}{r.throughput:>10.1f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{r.p99_ms:>9.2f}"
+              f"{r.requests:>10}{r.non_2xx + r.socket_errors:>8}")
+    for name, value in ratios.items():
+        print(f"{name}: {value:.1f}x")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m api bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per target and concurrency (10)")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each measurement (2)")
+    parser.add_argument("--clients", type=int, default=500, help="distinct clients cycled through (500)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16], help="connection counts (1 16)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of each server (2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the client sample")
+    parser.add_argument("--skip-mlflow", action="store_true", help="do not start `mlflow models serve`")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when every run completed without errors."""
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: `apt-get install wrk` (Debian) and run again", file=sys.stderr)
+        return 2
+    from api.registry import registry_facts
+    from api.store import open_warehouse, resolve_version
+
+    settings = get_settings()
+    facts = registry_facts(settings)
+    with open_warehouse(settings.duckdb_path) as con:
+        version = resolve_version(con, facts.tags.get("feature_version"))
+    lines = sample_requests(settings, version.snapshot, args.clients, args.seed)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    api_port, mlflow_port = free_port(), free_port()
+    api = start_api(settings, api_port, args.workers, f"sqlite:///{workdir / 'events.sqlite'}")
+    ml = None if args.skip_mlflow else start_mlflow(settings, f"models:/{facts.name}/{facts.version}", mlflow_port,
+                                                    args.workers)
+    results: list[Result] = []
+    try:
+        api_ready = wait_for(f"http://127.0.0.1:{api_port}/health", api, 120)
+        ml_ready = None if ml is None else wait_for(f"http://127.0.0.1:{mlflow_port}/ping", ml, 180)
+        print(f"model {facts.name} v{facts.version}, feature version {version.feature_version}, {args.workers} "
+              f"worker(s) each; API ready in {api_ready:.1f} s" + ("" if ml_ready is None else f", MLflow in {ml_ready:.1f} s"))
+        plan = [(t, f"http://127.0.0.1:{api_port}", {"X-API-Key": BENCH_KEY, "Content-Type": "application/json"})
+                for t in ("api score by id", "api explanation", "api POST score")]
+        if ml is not None:
+            plan.append(("mlflow /invocations", f"http://127.0.0.1:{mlflow_port}", {"Content-Type": "application/json"}))
+        for concurrency in args.concurrency:
+            for target, url, headers in plan:
+                if args.warmup:
+                    run_wrk(url, lines[target], concurrency, args.warmup, workdir, headers, target)
+                result = run_wrk(url, lines[target], concurrency, args.seconds, workdir, headers, target)
+                results.append(result)
+                print(f"  {target} at {concurrency}: {result.throughput:.1f} req/s, p50 {result.p50_ms:.2f} ms, "
+                      f"p99 {result.p99_ms:.2f} ms", flush=True)
+    finally:
+        stop(api)
+        if ml is not None:
+            stop(ml)
+        shutil.rmtree(workdir, ignore_errors=True)
+    ratios = {}
+    for concurrency in args.concurrency:
+        by = {r.target: r for r in results if r.concurrency == concurrency}
+        if "mlflow /invocations" in by and by["mlflow /invocations"].throughput > 0:
+            ratios[f"score by id / mlflow serving throughput at concurrency {concurrency}"] = (
+                by["api score by id"].throughput / by["mlflow /invocations"].throughput)
+    print_table(results, ratios)
+    report = settings.reports_dir / "bench_api.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps({"model": facts.name, "model_version": facts.version,
+                                  "feature_version": version.feature_version, "workers": args.workers,
+                                  "seconds": args.seconds, "results": [asdict(r) for r in results],
+                                  "ratios": ratios}, indent=2), encoding="utf-8")
+    print(f"written to {report}")
+    return 0 if all(r.non_2xx + r.socket_errors == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
