@@ -25,7 +25,11 @@ from training.estimators import EarlyStoppedLGBM, MonotoneForest
 
 FAMILIES = ("dummy", "logistic", "random_forest", "lightgbm")
 IMBALANCE = ("none", "class_weight", "undersample", "smote")
-SMOTE_RATIO = 0.3  # bounded SMOTE: defaulters raised to 30% of the good clients, not to parity
+# Bounded SMOTE (it interpolates in the space of every feature, and the booster then fits easy synthetic points
+# for many rounds: 177 s for 5 folds at 43,000 clients vs 9 s with undersampling): defaulters raised to 30% of
+# the good clients, not to parity; median imputation without missing indicators; at most SMOTE_MAX_TREES trees.
+SMOTE_RATIO = 0.3
+SMOTE_MAX_TREES = 300
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def linear_preprocessor(numeric: list[str], categorical: list[str], skewed: list
 
 
 def tree_preprocessor(numeric: list[str], categorical: list[str], impute: bool = False) -> ColumnTransformer:
-    """Numeric columns as they are (trees handle missing values), one-hot categoricals; imputation for SMOTE."""
-    num = SimpleImputer(strategy="median", add_indicator=True) if impute else "passthrough"
+    """Numeric columns as they are (trees handle missing values), one-hot categoricals; median imputation
+    when a step needs complete data (SMOTE, the Dummy)."""
+    num = SimpleImputer(strategy="median") if impute else "passthrough"
     steps = [("numeric", num, numeric), ("categorical", _categorical_encoder(), categorical)]
     return ColumnTransformer([s for s in steps if s[2]]).set_output(transform="pandas")
 
@@ -94,6 +99,8 @@ def _classifier(c: Candidate, seed: int) -> object:
     if c.family == "random_forest":
         return MonotoneForest(class_weight="balanced_subsample" if weight else None, random_state=seed, **p)
     if c.family == "lightgbm":
+        if c.imbalance == "smote":
+            p["n_estimators"] = min(p.get("n_estimators", SMOTE_MAX_TREES), SMOTE_MAX_TREES)
         return EarlyStoppedLGBM(class_weight=weight, random_state=seed, **p)
     raise ValueError(f"unknown model family {c.family!r}")
 

@@ -113,10 +113,10 @@ def suggest(trial: optuna.Trial, family: str) -> dict:
     """The refined search space of a family."""
     if family == "lightgbm":
         return {
-            "learning_rate": trial.suggest_float("learning_rate", 0.03, 0.15, log=True),
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.15, log=True),
             "num_leaves": trial.suggest_int("num_leaves", 4, 64, log=True),
             "min_child_samples": trial.suggest_int("min_child_samples", 20, 400, log=True),
-            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.15, 0.8),
+            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.1, 0.8),
             "subsample": trial.suggest_float("subsample", 0.6, 1.0),
             "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 50.0, log=True),
         }

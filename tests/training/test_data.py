@@ -49,3 +49,19 @@ def test_holdout_and_folds_are_stratified_and_disjoint():
     folds = cv_folds(y[dev], 5, 0)
     assert sorted(np.concatenate([v for _, v in folds]).tolist()) == list(range(len(dev)))
     assert [int(y[dev][v].sum()) for _, v in folds] == [16] * 5
+
+
+def test_registry_with_status_uses_only_published_versions(tmp_path):
+    path = tmp_path / "hc.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("""create table marts.feature_versions as select * from (values
+            ('fv0001', timestamptz '2026-01-01 00:00:00+00', 'published', true, 'client_features__fv0001'),
+            ('fv0002', timestamptz '2026-01-02 00:00:00+00', 'rejected', true, null),
+            ('fv0003', timestamptz '2026-01-03 00:00:00+00', 'rejected', null, null))
+            t(feature_version, created_at, status, validation_passed, table_name)""")
+    with duckdb.connect(str(path), read_only=True) as con:
+        latest = resolve_version(con)
+        assert (latest.feature_version, latest.table) == ("fv0001", 'marts."client_features__fv0001"')
+        with pytest.raises(LookupError, match="did not pass validation"):
+            resolve_version(con, "fv0002")
