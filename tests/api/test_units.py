@@ -1,0 +1,122 @@
+"""Pure pieces of the API: keys, the application schema, the dbt plan, the event store, similar clients."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from api.application import EXAMPLE_APPLICATION, Application
+from api.events import Event, EventStore, application_hash
+from api.features import load_manifest, mart_node, plan
+from api.population import Filters, Population
+from api.security import KeyConfigError, is_valid, load_keys
+from common.settings import Settings
+
+KEYS = (b"first-key-0123456789", b"second-key-0123456789")
+
+
+@pytest.mark.parametrize(("candidate", "expected"), [
+    ("first-key-0123456789", True), ("second-key-0123456789", True), ("first-key-012345678", False),
+    ("", False), (None, False), ("first-key-0123456789 ", False), ("é" * 20, False)])
+def test_key_comparison(candidate: str | None, expected: bool) -> None:
+    assert is_valid(candidate, KEYS) is expected
+
+
+def test_keys_from_the_environment_and_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "keys"
+    key_file.write_text("# team keys\nfile-key-0123456789abc\n\n", encoding="utf-8")
+    settings = Settings(api_keys=" env-key-0123456789abc , ", api_key_file=key_file)
+    assert load_keys(settings) == (b"env-key-0123456789abc", b"file-key-0123456789abc")
+
+
+@pytest.mark.parametrize(("keys", "key_file", "message"), [
+    ("", None, "no API key configured"), ("short", None, "shorter than 16 characters"),
+    ("", Path("/nonexistent/keys"), "cannot read the API key file")])
+def test_key_configuration_errors(keys: str, key_file: Path | None, message: str) -> None:
+    with pytest.raises(KeyConfigError, match=message):
+        load_keys(Settings(api_keys=keys, api_key_file=key_file))
+
+
+def test_application_schema_has_every_kaggle_field_but_the_id() -> None:
+    fields = Application.model_fields
+    assert len(fields) == 120 and "SK_ID_CURR" not in fields and "TARGET" not in fields
+    assert Application(**EXAMPLE_APPLICATION).AMT_CREDIT == 450000.0
+
+
+@pytest.mark.parametrize(("field", "value", "valid"), [
+    ("DAYS_EMPLOYED", 365243, True), ("DAYS_EMPLOYED", -1000, True), ("DAYS_EMPLOYED", 10, False),
+    ("DAYS_BIRTH", -5000, False), ("EXT_SOURCE_1", float("nan"), False), ("AMT_INCOME_TOTAL", float("inf"), False),
+    ("NAME_INCOME_TYPE", "Maternity leave", True), ("NAME_FAMILY_STATUS", "Unknown", True),
+    ("OCCUPATION_TYPE", None, True), ("CNT_FAM_MEMBERS", 0.0, False), ("HOUR_APPR_PROCESS_START", 24, False)])
+def test_application_bounds(field: str, value: object, valid: bool) -> None:
+    data = {**EXAMPLE_APPLICATION, field: value}
+    if valid:
+        Application(**data)
+    else:
+        with pytest.raises(ValidationError) as error:
+            Application(**data)
+        assert error.value.errors()[0]["loc"] == (field,)
+
+
+def test_plan_reruns_only_the_models_fed_by_the_applications(api_world) -> None:
+    manifest = load_manifest(api_world.settings.dbt_manifest_path)
+    mart = mart_node(manifest, 1)
+    order, history, sources = plan(manifest, mart)
+    assert order == ["model.homecredit.stg_applications", "model.homecredit.int_applications_enriched", mart]
+    assert history == sorted(f"model.homecredit.int_{name}_aggregated_to_clients" for name in (
+        "bureau", "credit_card", "installments", "pos_cash", "previous_applications"))
+    assert set(sources) == {"application_train", "application_test"}
+
+
+def event(request_id: str) -> Event:
+    return Event(request_id, "GET /v1/clients/{client_id}/score", 100002, None, {"amt_credit": 1.0, "code_gender": "F"},
+                 0.2, "refuse", 0.1, "credit-scoring", "1", "fv0001", 1.5)
+
+
+def test_event_store_keeps_every_concurrent_write(tmp_path: Path) -> None:
+    store = EventStore(f"sqlite:///{tmp_path / 'sub' / 'events.sqlite'}")
+    threads = [threading.Thread(target=lambda i=i: [store.append(event(f"{i}-{j}")) for j in range(25)]) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count() == 200
+    with store.engine.connect() as con:
+        assert con.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+    store.dispose()
+
+
+def test_application_hash_is_canonical() -> None:
+    assert application_hash({"a": 1, "b": None}, 5) == application_hash({"b": None, "a": 1}, 5)
+    assert application_hash({"a": 1}, 5) != application_hash({"a": 1}, None)
+
+
+def toy_population() -> Population:
+    frame = pd.DataFrame({
+        "client_id": [1, 2, 3, 4, 5, 6], "contract_type": ["Cash loans"] * 5 + ["Revolving loans"],
+        "age_years": [30.0, 31.0, 60.0, 30.5, 29.0, 30.0], "annual_income": [1e5, 1e5, 1e5, 1e5, 1e6, 1e5],
+        "credit_amount": [5e5] * 6, "annuity_amount": [2e4] * 6, "years_employed": [2.0, 2.0, None, 2.0, 2.0, 2.0],
+        "children_count": [0, 0, 0, 0, 0, 0], "gender": ["F", "M", "F", "F", "M", "F"],
+        "target": [None, 1.0, 0.0, 0.0, 1.0, 0.0]})
+    return Population(frame)
+
+
+def test_similar_clients_follow_the_documented_definition() -> None:
+    similar = toy_population().similar(1, 2)
+    assert [n["client_id"] for n in similar["neighbours"]] == [4, 2]  # same contract type, nearest first
+    assert similar["default_rate"] == 0.5 and similar["segment"] == {"contract_type": "Cash loans"}
+    everyone = toy_population().similar(1, 5)  # fewer than k of the same contract type: everyone
+    assert everyone["segment"] == {} and len(everyone["neighbours"]) == 5
+    assert toy_population().similar(99, 2) is None
+
+
+def test_group_filters() -> None:
+    summary = toy_population().summary(Filters({"gender": "F"}, {"age_years": (None, 31.0)}))
+    assert (summary["n_clients"], summary["n_with_outcome"], summary["default_rate"]) == (3, 2, 0.0)
+    assert summary["numeric"]["age_years"]["max"] == 30.5
+    assert np.isclose(summary["numeric"]["age_years"]["mean"], (30.0 + 30.5 + 30.0) / 3)
