@@ -1,8 +1,10 @@
 """One comparison of a current population with the reference, used by both `drift` and `monitor`.
 
-A feature counts as drifted when Evidently's column test fails on its values, or when its missing share moved
-(which Evidently does not check). The predicted probability is compared separately (Evidently's test, PSI and
-KS) and never counts among the features. Alerts are decided here from the thresholds, as plain dicts.
+A feature counts as drifted when its values drifted (Evidently's column test fails, and the shift is significant
+by a KS or chi-square test, so the sampling noise of a small window is not taken for drift: Evidently's
+distance tests ignore the sample size), or when its missing share moved (which Evidently does not check). The
+predicted probability is compared separately (Evidently's test, PSI and KS) and never counts among the features.
+Alerts are decided here from the thresholds, as plain dicts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 
 from common.settings import Settings
 from monitoring.evidently_drift import drift_table, parse_snapshot, run_report
-from monitoring.statistics import missing_shares, score_shift
+from monitoring.statistics import missing_shares, score_shift, shift_p_value
 
 SCORE = "probability"
 
@@ -26,11 +28,13 @@ class Thresholds:
     drift_share: float
     missing_share: float
     score_psi: float
+    p_value: float = 0.01
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Thresholds:
         """The thresholds configured in the settings (HC_DRIFT_SHARE_ALERT, ...)."""
-        return cls(settings.drift_share_alert, settings.missing_share_alert, settings.score_psi_alert)
+        return cls(settings.drift_share_alert, settings.missing_share_alert, settings.score_psi_alert,
+                   settings.drift_p_value)
 
 
 @dataclass
@@ -56,10 +60,12 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
     columns = features + ([score] if score else [])
     snapshot = run_report(reference, current, columns, thresholds.drift_share)
     drifts, evidently_count = parse_snapshot(snapshot.dict(), columns)
-    table = drift_table(drifts)
+    table = drift_table(drifts).rename(columns={"drifted": "evidently_drifted"})
+    table["p_value"] = [shift_p_value(reference[c], current[c]) for c in columns]
+    table["value_drifted"] = table["evidently_drifted"] & (table["p_value"] < thresholds.p_value)
     missing = missing_shares(reference, current, features, thresholds.missing_share)
-    table = table.merge(missing.rename(columns={"drifted": "missing_drifted"}), on="column", how="left")
-    table = table.rename(columns={"drifted": "value_drifted"})
+    missing = missing.rename(columns={"drifted": "missing_drifted", "p_value": "missing_p_value"})
+    table = table.merge(missing, on="column", how="left")
     table.insert(0, "rank", range(1, len(table) + 1))
     table["kind"] = ["numerical" if pd.api.types.is_numeric_dtype(reference[c]) else "categorical" for c in columns]
     is_feature = table["column"].isin(features)
@@ -67,7 +73,8 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
     shift = score_shift(reference[score], current[score]) if score else None
     if score:
         row = table.loc[table["column"] == score].iloc[0]
-        shift["evidently"] = {"method": row["method"], "score": float(row["score"]), "drifted": bool(row["value_drifted"])}
+        shift["evidently"] = {"method": row["method"], "score": float(row["score"]),
+                              "drifted": bool(row["evidently_drifted"])}
     summary = summarise(table[is_feature], features, shift, thresholds, evidently_count, len(reference), len(current))
     return Comparison(summary, table, snapshot)
 
@@ -83,8 +90,9 @@ def summarise(features_table: pd.DataFrame, features: list[str], shift: dict | N
         "value_drifted": features_table.loc[features_table["value_drifted"], "column"].tolist(),
         "missing_drifted": features_table.loc[features_table["missing_drifted"].eq(True), "column"].tolist(),
         "evidently_dataset": evidently_count, "score": shift,
+        "evidently_drifted": features_table.loc[features_table["evidently_drifted"], "column"].tolist(),
         "thresholds": {"drift_share": thresholds.drift_share, "missing_share": thresholds.missing_share,
-                       "score_psi": thresholds.score_psi},
+                       "score_psi": thresholds.score_psi, "p_value": thresholds.p_value},
         "columns": [_jsonable(r) for r in features_table.to_dict("records")],
     }
     summary["alerts"] = drift_alerts(summary, thresholds)

@@ -8,11 +8,14 @@ METHOD_NOTE = (
     "Evidently chooses the test per column from the data: with more than 1,000 reference rows, the normed "
     "Wasserstein distance for numerical columns and the Jensen-Shannon distance for categorical ones (drift when "
     "the distance is at least 0.1); with fewer rows, Kolmogorov-Smirnov or chi-square p-values (drift below "
-    "0.05); numerical columns with few distinct values (counts, flags) are compared like categories. Evidently "
-    "compares only the values present, so the missing share of every feature is compared separately: a feature "
-    "also drifts when its missing share moves by at least {missing:.0f} percentage points and the "
-    "change is significant (two-proportion test, p < 0.01). The predicted probability never counts among the "
-    "features; it is judged by its PSI on the reference's deciles (alert at {psi:.2f}).")
+    "0.05); numerical columns with few distinct values (counts, flags) are compared like categories. A distance "
+    "ignores the sample size, so on a small window sampling noise alone can pass 0.1 on heavy-tailed columns: a "
+    "column flagged by Evidently counts as drifted only when the shift is also significant (two-sample "
+    "Kolmogorov-Smirnov for numbers, chi-square for categories, p < {p_value}). Evidently compares only the values "
+    "present, so the missing share of every feature is compared separately: a feature also drifts when its "
+    "missing share moves by at least {missing:.0f} percentage points and the change is significant "
+    "(two-proportion test, p < 0.01). The predicted probability never counts among the features; it is judged "
+    "by its PSI on the reference's deciles (alert at {psi:.2f}).")
 
 
 def _pct(value: float | None) -> str:
@@ -93,16 +96,23 @@ def meaning(summary: dict) -> list[str]:
 def feature_table(summary: dict) -> list[str]:
     """One Markdown table row per monitored feature, most important first."""
     importance = summary.get("importance") or {}
-    rows = ["| rank | feature | importance | kind | method | drift score | threshold | values drift | "
-            "missing (ref -> now) | verdict |", "|---:|---|---:|---|---|---:|---:|---|---|---|"]
+    rows = ["| rank | feature | importance | kind | Evidently method | drift score | threshold | p-value | values drift "
+            "| missing (ref -> now) | verdict |", "|---:|---|---:|---|---|---:|---:|---:|---|---|---|"]
     for c in summary["columns"]:
         imp = importance.get(c["column"])
+        values = ("yes" if c["value_drifted"] else "not significant" if c["evidently_drifted"] else "no")
         rows.append(
             f"| {c['rank']} | `{c['column']}` | {_num(imp, 4) if imp is not None else ''} | {c['kind']} | "
-            f"{c['method']} | {_num(c['score'])} | {_num(c['threshold'], 2)} | {'yes' if c['value_drifted'] else 'no'} | "
+            f"{c['method']} | {_num(c['score'])} | {_num(c['threshold'], 2)} | {_p(c.get('p_value'))} | {values} | "
             f"{_pct(c['reference_missing'])} -> {_pct(c['current_missing'])}"
             f"{' (moved)' if c['missing_drifted'] else ''} | {'**drift**' if c['drifted'] else 'stable'} |")
     return rows
+
+
+def _p(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "< 1e-4" if value < 1e-4 else f"{value:.4f}"
 
 
 def render_drift(summary: dict) -> str:
@@ -121,6 +131,7 @@ def render_drift(summary: dict) -> str:
         "## What it means for the model", "", "\n\n".join(meaning(summary)), "",
         "## Monitored features", "", *feature_table(summary), "",
         "## How to read this", "", METHOD_NOTE.format(missing=100 * summary["thresholds"]["missing_share"],
+                                                        p_value=summary["thresholds"].get("p_value", 0.01),
                                                         psi=summary["thresholds"]["score_psi"]), "",
         "The reference probability is the champion's score on its holdout clients (out of sample): the clients "
         "it was fitted on get sharper scores than any new client would, which would look like drift.", "",
@@ -153,6 +164,7 @@ def render_monitor(summary: dict) -> str:
     lines += ["", "## What it means for the model", "", "\n\n".join(meaning(summary)), "",
               "## Monitored features", "", *feature_table(summary), "",
               "## How to read this", "", METHOD_NOTE.format(missing=100 * summary["thresholds"]["missing_share"],
+                                                              p_value=summary["thresholds"].get("p_value", 0.01),
                                                               psi=summary["thresholds"]["score_psi"]), ""]
     return "\n".join(lines)
 

@@ -133,7 +133,8 @@ def run_pass(settings: Settings, client: ApiClient, apps: pd.DataFrame, name: st
     out = Path(settings.reports_dir) / "simulate" / name
     result = monitor(settings, Window(since=since, until=until), out_dir=out, source=f"simulate-{name}")
     return {"name": name, "requests": len(answers), "seconds": round(seconds, 2), "since": since.isoformat(),
-            "until": until.isoformat(), "mean_probability": float(np.mean([a["probability"] for a in answers])),
+            "until": until.isoformat(),
+            "mean_probability": float(np.mean([a.get("probability_default", a.get("probability")) for a in answers])),
             "alerts": result.alerts, "drifted_features": result.summary.get("drifted_features", []),
             "report": str(out / "monitor.md")}
 

@@ -89,3 +89,19 @@ def refusal_rate(probability: pd.Series | np.ndarray, threshold: float) -> float
     p = np.asarray(probability, dtype=float)
     p = p[~np.isnan(p)]
     return float((p >= threshold).mean()) if len(p) else math.nan
+
+
+def shift_p_value(reference: pd.Series, current: pd.Series) -> float:
+    """p-value that the values present come from one distribution: two-sample KS for numbers, chi-square for text.
+
+    1.0 when either side has no value (nothing to compare).
+    """
+    ref, cur = reference.dropna(), current.dropna()
+    if len(ref) == 0 or len(cur) == 0:
+        return 1.0
+    if pd.api.types.is_numeric_dtype(ref) and pd.api.types.is_numeric_dtype(cur):
+        return float(stats.ks_2samp(ref.to_numpy(dtype=float), cur.to_numpy(dtype=float)).pvalue)
+    table = pd.concat([ref.astype(str).value_counts(), cur.astype(str).value_counts()], axis=1).fillna(0)
+    if len(table) < 2:
+        return 1.0
+    return float(stats.chi2_contingency(table.to_numpy().T)[1])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitoring.statistics import missing_shares, psi, score_shift, two_proportion_p_value
+from monitoring.statistics import missing_shares, psi, score_shift, shift_p_value, two_proportion_p_value
 
 
 def with_missing(rng: np.random.Generator, n: int, share: float) -> pd.Series:
@@ -59,3 +59,17 @@ def test_score_shift_reports_psi_ks_and_means() -> None:
     assert moved["psi"] > 0.2 and moved["ks_statistic"] > 0.2
     assert moved["current_mean"] == pytest.approx(shifted.mean())
     assert moved["n_reference"] == 20000 and moved["n_current"] == 5000
+
+
+def test_shift_p_value_separates_noise_from_a_real_shift() -> None:
+    rng = np.random.default_rng(3)
+    heavy = pd.Series(rng.lognormal(12, 1.2, 40000))
+    small_window = pd.Series(rng.lognormal(12, 1.2, 300))
+    assert shift_p_value(heavy, small_window) > 0.01
+    assert shift_p_value(heavy, small_window * 1.5) < 1e-6
+    labels = np.array(["Laborers", "Sales staff", "Core staff"], dtype=object)
+    same = pd.Series(rng.choice(labels, 5000, p=[0.5, 0.3, 0.2]))
+    moved = pd.Series(rng.choice(labels, 800, p=[0.2, 0.3, 0.5]))
+    assert shift_p_value(same, pd.Series(rng.choice(labels, 800, p=[0.5, 0.3, 0.2]))) > 0.01
+    assert shift_p_value(same, moved) < 1e-6
+    assert shift_p_value(pd.Series([np.nan, np.nan]), small_window) == 1.0
