@@ -126,7 +126,7 @@ def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.Data
         f"Profile `{s['profile']}`, seed {s['seed']}, {s['seconds']:.0f} s. Probability of default and an "
         "accept/refuse decision for a credit application.\n",
         _data(s), _cost(s),
-        "## Candidates (from the simplest to the most complex, then the refined search)\nOOF = pooled "
+        "## Candidates (from the simplest to the most complex, then Optuna on the two best families)\nOOF = pooled "
         "out-of-fold predictions at the candidate's own threshold; fold std = standard deviation of the cost "
         "over folds; holdout = mean of the 5 fold models (never used to choose).\n",
         _table(shown), "", _champion(s), _oracle(s),

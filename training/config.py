@@ -17,6 +17,7 @@ class Profile:
     refine_trials: int
     refine_timeout_s: float
     shap_rows: int
+    refine_families: int = 2
     penalty_path: list[float] = field(default_factory=lambda: [1e-4, 1e-3, 1e-2, 1e-1, 1.0])
 
 

@@ -89,12 +89,15 @@ def shap_summary(contrib: pd.DataFrame, X: pd.DataFrame, path: Path, top: int = 
     return _save(fig, path)
 
 
-def coefficient_path(Cs: list[float], coefs: np.ndarray, names: list[str], path: Path, top: int = 12) -> Path:
-    """Logistic regression coefficients as a function of the penalty (C = 1 / regularisation strength)."""
-    order = np.argsort(-np.abs(coefs[-1]))[:top]
+def coefficient_path(Cs: list[float], coefs: np.ndarray, names: list[str], path: Path, top: int = 12,
+                     reference: int = -1) -> Path:
+    """Logistic regression coefficients as a function of the penalty (C = 1 / regularisation strength);
+    the `top` largest coefficients at the `reference` penalty (the chosen one) are drawn."""
+    order = np.argsort(-np.abs(coefs[reference]))[:top]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for j in order:
         ax.plot(Cs, coefs[:, j], marker=".", label=names[j][:40])
+    ax.axvline(Cs[reference], color="grey", ls=":")
     ax.set(xscale="log", xlabel="C (weaker penalty to the right)", ylabel="coefficient (standardised)",
            title="Logistic regression coefficient path")
     ax.legend(fontsize=6, loc="upper left")

@@ -152,6 +152,25 @@ def refine(base: Candidate, ctx: SearchContext, profile: Profile,
     return results
 
 
+def refine_top(results: list[CVResult], ctx: SearchContext, profile: Profile,
+               on_result: Callable[[CVResult], None]) -> list[CVResult]:
+    """Refine the best configuration of each of the `profile.refine_families` best families (by out-of-fold
+    cost), sharing the trial and time budget: on data where a linear model is nearly as good as boosting,
+    refining only the coarse winner would never give the runner-up its tuning."""
+    best_per_family: dict[str, CVResult] = {}
+    for r in sorted(results, key=lambda r: r.choice.cost):
+        if r.candidate.family != "dummy":
+            best_per_family.setdefault(r.candidate.family, r)
+    chosen = list(best_per_family.values())[:profile.refine_families]
+    share = replace(profile, refine_trials=max(1, profile.refine_trials // max(len(chosen), 1)),
+                    refine_timeout_s=profile.refine_timeout_s / max(len(chosen), 1))
+    refined: list[CVResult] = []
+    for r in chosen:
+        log.info("refining %s/%s with Optuna", r.candidate.family, r.candidate.imbalance)
+        refined += refine(r.candidate, ctx, share, on_result)
+    return refined
+
+
 def coarse(ctx: SearchContext, profile: Profile, on_result: Callable[[CVResult], None]) -> list[CVResult]:
     """From the simplest model up: dummy; per family the imbalance strategies, then a small grid."""
     results: list[CVResult] = []

@@ -26,7 +26,7 @@ from training.leakage import check_leakage
 from training.models import build_pipeline, skewed_columns
 from training.register import finite, git_commit, log_candidate, register_champion, setup_experiment, tracking_uri
 from training.scorer import CreditScorer
-from training.search import CVResult, SearchContext, best_of, coarse, refine
+from training.search import CVResult, SearchContext, best_of, coarse, refine_top
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ def _coefficient_path(results: list[CVResult], ctx: SearchContext, profile: Prof
         model.set_params(C=C).fit(Xt, ctx.y)
         coefs.append(model.coef_[0].copy())
     names = list(pre.get_feature_names_out())
-    return plots.coefficient_path(sorted(profile.penalty_path), np.array(coefs), names, out / "coefficient_path.png")
+    Cs = sorted(profile.penalty_path)
+    reference = int(np.argmin(np.abs(np.log(Cs) - np.log(best.params.get("C", 0.01)))))
+    return plots.coefficient_path(Cs, np.array(coefs), names, out / "coefficient_path.png", reference=reference)
 
 
 def _search(ctx: SearchContext, profile: Profile, tags: dict) -> list[CVResult]:
@@ -88,10 +90,7 @@ def _search(ctx: SearchContext, profile: Profile, tags: dict) -> list[CVResult]:
         log_candidate(r, tags)
 
     results = coarse(ctx, profile, on_result)
-    best = best_of(results)
-    log.info("refining %s/%s with Optuna", best.candidate.family, best.candidate.imbalance)
-    results += refine(best.candidate, ctx, profile, on_result)
-    return results
+    return results + refine_top(results, ctx, profile, on_result)
 
 
 def _champion(best: CVResult, ctx: SearchContext, data: TrainingData, profile: Profile) -> tuple:
