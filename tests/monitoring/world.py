@@ -2,7 +2,7 @@
 
 - a DuckDB file shaped like the feature store (`marts.feature_versions` + one snapshot table of train clients);
 - a `Champion` built by hand (importance, holdout scores, threshold), as `monitoring.reference` reads it from MLflow;
-- prediction events written to SQLite in the event table layout `monitoring.events` reads;
+- prediction events written to SQLite in the API's own event table (`api.events`);
 - the "model" is the true default probability, so labels drawn from it give a realistic AUC.
 """
 
@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from monitoring.events import COLUMNS, TABLE
 from monitoring.reference import Champion
 
 FEATURES = ["ext_source_2", "ext_source_3", "ext_source_1", "days_birth", "amt_income_total", "amt_credit",
@@ -26,17 +25,19 @@ IMPORTANCE = [0.40, 0.35, 0.20, 0.12, 0.08, 0.06, 0.04, 0.01]
 THRESHOLD = 0.12
 
 
+EDUCATION = ["Secondary / secondary special", "Higher education", "Incomplete higher"]
+
+
 def applicants(rng: np.random.Generator, n: int, first_id: int, drift: bool = False) -> pd.DataFrame:
     """Applicants with their true default probability; `drift` = richer, younger, lower scores, EXT_SOURCE_1 gone."""
     age = rng.uniform(21, 69, n) - (10 if drift else 0)
     frame = pd.DataFrame({
         "client_id": np.arange(first_id, first_id + n, dtype=np.int64),
         "ext_source_1": rng.beta(5, 4, n), "ext_source_2": rng.beta(5, 3, n), "ext_source_3": rng.beta(4, 3, n),
-        "days_birth": -np.round(np.maximum(age, 18) * 365.25),
+        "days_birth": -np.round(np.maximum(age, 18.5) * 365.25),
         "amt_income_total": np.exp(rng.normal(11.9, 0.5, n)) * (1.5 if drift else 1.0),
         "amt_credit": np.exp(rng.normal(13.0, 0.6, n)),
-        "name_education_type": rng.choice(np.array(["Secondary", "Higher education", "Incomplete higher"],
-                                                   dtype=object), n, p=[0.7, 0.25, 0.05]),
+        "name_education_type": rng.choice(np.array(EDUCATION, dtype=object), n, p=[0.7, 0.25, 0.05]),
         "cnt_children": rng.poisson(0.4, n).astype(float),
     })
     if drift:
@@ -44,11 +45,39 @@ def applicants(rng: np.random.Generator, n: int, first_id: int, drift: bool = Fa
         frame["ext_source_3"] = (frame["ext_source_3"] - 0.15).clip(0.001, 1)
     frame.loc[rng.random(n) < (0.92 if drift else 0.56), "ext_source_1"] = np.nan
     frame.loc[rng.random(n) < 0.2, "ext_source_3"] = np.nan
-    z = (-2.2 - 3.0 * (frame["ext_source_2"] - 0.6) - 2.5 * (frame["ext_source_3"].fillna(0.55) - 0.55)
-         - 1.5 * (frame["ext_source_1"].fillna(0.55) - 0.55) + 0.02 * (frame["days_birth"] / 365.25 + 45))
-    frame["probability"] = 1 / (1 + np.exp(-z))
+    frame["probability"] = probability(frame)
     frame["target"] = (rng.random(n) < frame["probability"]).astype(int)
     return frame
+
+
+def probability(features: pd.DataFrame) -> pd.Series:
+    """The world's true default probability (it is also its model's score)."""
+    z = (-2.2 - 3.0 * (features["ext_source_2"].fillna(0.6) - 0.6) - 2.5 * (features["ext_source_3"].fillna(0.55) - 0.55)
+         - 1.5 * (features["ext_source_1"].fillna(0.55) - 0.55) + 0.02 * (features["days_birth"] / 365.25 + 45))
+    return 1 / (1 + np.exp(-z))
+
+
+RAW = {"ext_source_1": "EXT_SOURCE_1", "ext_source_2": "EXT_SOURCE_2", "ext_source_3": "EXT_SOURCE_3",
+       "days_birth": "DAYS_BIRTH", "amt_income_total": "AMT_INCOME_TOTAL", "amt_credit": "AMT_CREDIT",
+       "name_education_type": "NAME_EDUCATION_TYPE", "cnt_children": "CNT_CHILDREN"}
+CONSTANT_FIELDS = {"NAME_CONTRACT_TYPE": "Cash loans", "CODE_GENDER": "F", "FLAG_OWN_CAR": "N",
+                   "FLAG_OWN_REALTY": "Y", "NAME_INCOME_TYPE": "Working", "NAME_FAMILY_STATUS": "Married",
+                   "NAME_HOUSING_TYPE": "House / apartment"}
+
+
+def raw_applications(clients: pd.DataFrame) -> pd.DataFrame:
+    """The clients as rows of raw.application_test (Kaggle names), as the API's posted applications are."""
+    raw = clients[list(RAW)].rename(columns=RAW)
+    raw.insert(0, "SK_ID_CURR", clients["client_id"])
+    raw["DAYS_BIRTH"] = raw["DAYS_BIRTH"].astype("int64")
+    raw["CNT_CHILDREN"] = raw["CNT_CHILDREN"].astype("int64")
+    raw["DAYS_EMPLOYED"] = np.maximum(-(clients["client_id"] % 3000 + 100), raw["DAYS_BIRTH"] + 6000).astype("int64")
+    return raw.assign(**CONSTANT_FIELDS)
+
+
+def features_from_raw(application: dict) -> dict:
+    """The monitored features of one posted application (what the API would log)."""
+    return {feature: application.get(column) for feature, column in RAW.items()}
 
 
 def write_feature_store(path: Path, train: pd.DataFrame, test: pd.DataFrame | None = None,
@@ -65,6 +94,10 @@ def write_feature_store(path: Path, train: pd.DataFrame, test: pd.DataFrame | No
         con.register("features_df", features)
         con.execute(f'create table marts."{table}" as select * from features_df')
         con.execute("insert into marts.feature_versions values (?, now(), true, ?)", [version, table])
+        if test is not None:
+            con.execute("create schema raw")
+            con.register("raw_df", raw_applications(test))
+            con.execute("create table raw.application_test as select * from raw_df")
 
 
 def champion(holdout: pd.DataFrame, version: str = "fv_test") -> Champion:
@@ -75,27 +108,22 @@ def champion(holdout: pd.DataFrame, version: str = "fv_test") -> Champion:
 
 
 def write_events(url: str, clients: pd.DataFrame, start: datetime) -> None:
-    """One prediction event per client, a second apart from `start`, in the event table layout."""
+    """One prediction event per client, a second apart from `start`, in the API's own event table."""
+    from api.events import events, metadata
+
     engine = sa.create_engine(url)
-    meta = sa.MetaData()
-    c = COLUMNS
-    table = sa.Table(TABLE, meta, sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column(c["time"], sa.DateTime(timezone=True)), sa.Column(c["request_id"], sa.String),
-                     sa.Column(c["endpoint"], sa.String), sa.Column(c["client_id"], sa.Integer),
-                     sa.Column(c["features"], sa.Text), sa.Column(c["probability"], sa.Float),
-                     sa.Column(c["decision"], sa.String), sa.Column(c["threshold"], sa.Float),
-                     sa.Column(c["model_version"], sa.String), sa.Column(c["feature_version"], sa.String))
-    meta.create_all(engine)
+    metadata.create_all(engine)
     rows = []
     for i, row in enumerate(clients.to_dict("records")):
         values = {f: (None if isinstance(row[f], float) and np.isnan(row[f]) else row[f]) for f in FEATURES}
-        rows.append({c["time"]: start + timedelta(seconds=i), c["request_id"]: f"req-{row['client_id']}",
-                     c["endpoint"]: "/clients/{id}/score", c["client_id"]: int(row["client_id"]),
-                     c["features"]: json.dumps(values), c["probability"]: float(row["probability"]),
-                     c["decision"]: "refuse" if row["probability"] >= THRESHOLD else "accept",
-                     c["threshold"]: THRESHOLD, c["model_version"]: "7", c["feature_version"]: "fv_test"})
+        rows.append({"created_at": start + timedelta(seconds=i), "request_id": f"req-{row['client_id']}",
+                     "endpoint": "GET /v1/clients/{client_id}/score", "client_id": int(row["client_id"]),
+                     "application_hash": None, "features": json.dumps(values), "probability": float(row["probability"]),
+                     "decision": "refuse" if row["probability"] >= THRESHOLD else "accept", "threshold": THRESHOLD,
+                     "model_name": "credit-scoring", "model_version": "7", "feature_version": "fv_test",
+                     "latency_ms": 2.0})
     with engine.begin() as con:
-        con.execute(table.insert(), rows)
+        con.execute(events.insert(), rows)
     engine.dispose()
 
 
