@@ -113,9 +113,17 @@ def sample_requests(settings: Settings, snapshot: str, n: int, seed: int) -> dic
             lines["api POST score"].append(f"POST\t/v1/score\t{body}")
             row = features.loc[client_id]
             payload = {"dataframe_split": {"columns": list(row.index),
-                                           "data": [[None if v != v else v for v in row.tolist()]]}}
+                                           "data": [[_plain(v) for v in row.tolist()]]}}
             lines["mlflow /invocations"].append(f"POST\t/invocations\t{json.dumps(payload, separators=(',', ':'), default=str)}")
     return lines
+
+
+def _plain(value: object) -> object:
+    """JSON-ready: None for NULL / NaN / NA."""
+    try:
+        return None if value is None or value != value else value
+    except TypeError:  # pandas.NA
+        return None
 
 
 def run_wrk(url: str, lines: list[str], concurrency: int, seconds: int, workdir: Path, headers: dict[str, str],

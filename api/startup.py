@@ -22,6 +22,7 @@ from api.runtime import ModelRuntime
 from api.security import load_keys
 from api.service import ScoringService
 from api.store import (
+    ClientMatrix,
     CursorPool,
     FeatureStoreError,
     FeatureVersion,
@@ -57,12 +58,17 @@ def sample_clients(con: duckdb.DuckDBPyConnection, snapshot: str, n: int = SAMPL
 
 
 def _feature_logic(settings: Settings, con: duckdb.DuckDBPyConnection, version: FeatureVersion,
-                   sample: list[int]) -> ApplicationFeatures:
+                   sample: list[int], matrix: ClientMatrix) -> ApplicationFeatures:
     manifest = load_manifest(manifest_path(settings))
     features = ApplicationFeatures(build_query(manifest, con, version.snapshot, version.dbt_model_version), manifest)
-    features.verify(con, version.snapshot, sample)
-    log.info("posted applications: dbt SQL of %s verified on %d clients (%s path)", features.query.mart_node,
-             len(sample), "fast" if features.use_fast else "full")
+    history = features.history_columns
+    lookup = None
+    if all(c in matrix.numeric_columns for c in history):
+        lookup = lambda client_id: matrix.values(client_id, history)  # noqa: E731
+    features.verify(con, version.snapshot, sample, lookup)
+    log.info("posted applications: dbt SQL of %s verified on %d clients (%s path%s)", features.query.mart_node,
+             len(sample), "fast" if features.use_fast else "full",
+             ", history from the client matrix" if features.history_lookup else "")
     return features
 
 
@@ -85,12 +91,12 @@ def build_service(settings: Settings) -> ScoringService:
         runtime_model = model.scorer
         check_signature(con, version.snapshot, model.input_schema, runtime_model.numeric, runtime_model.categorical)
         sample = sample_clients(con, version.snapshot)
-        features = _feature_logic(settings, con, version, sample)
         runtime = _runtime(model, con, version.snapshot, sample)
         n_rows = con.sql(f"select count(*) from {version.snapshot}").fetchall()[0][0]
         key = cache_key(model.facts.source, model.facts.run_id, version, n_rows, runtime.features)
         matrix = load_matrix(con, version.snapshot, runtime, settings.api_cache_dir, key)
         _check_matrix(matrix, runtime, con, version.snapshot, sample)
+        features = _feature_logic(settings, con, version, sample, matrix)
         profiles = version.profiles or "marts.client_profiles"
         population = Population.load(con, profiles, version.snapshot)
         events = EventStore(settings.events_url)
@@ -102,7 +108,7 @@ def build_service(settings: Settings) -> ScoringService:
     return ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events, seconds)
 
 
-def _check_matrix(matrix, runtime: ModelRuntime, con: duckdb.DuckDBPyConnection, snapshot: str,
+def _check_matrix(matrix: ClientMatrix, runtime: ModelRuntime, con: duckdb.DuckDBPyConnection, snapshot: str,
                   sample: list[int]) -> None:
     """The cached rows must equal what the pipeline gives for the same snapshot rows now."""
     import numpy as np

@@ -135,6 +135,7 @@ class ClientMatrix:
         self.categories: list[list[str]] = meta["categories"]
         self.medians: dict[str, float | None] = meta["medians"]
         self.modes: dict[str, str | None] = meta["modes"]
+        self._position_cache: dict[tuple[str, ...], np.ndarray] = {}
 
     def index(self, client_id: int) -> int | None:
         """Row of a client, or None."""
@@ -148,6 +149,23 @@ class ClientMatrix:
         categorical = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in values.items()},
                                    columns=self.categorical_columns)
         return np.array(self.numeric[i:i + 1]), categorical, np.array(self.transformed[i:i + 1])
+
+    def values(self, client_id: int, columns: list[str]) -> dict[str, Any] | None:
+        """Numeric features `columns` of a client (None for missing), or None for an unknown client."""
+        i = self.index(client_id)
+        if i is None:
+            return None
+        row = self.numeric[i]
+        positions = self._positions(tuple(columns))
+        return {c: (None if v != v else v) for c, v in zip(columns, row[positions].tolist(), strict=True)}
+
+    def _positions(self, columns: tuple[str, ...]) -> np.ndarray:
+        cached = self._position_cache.get(columns)
+        if cached is None:
+            index = {c: j for j, c in enumerate(self.numeric_columns)}
+            cached = np.array([index[c] for c in columns], dtype=np.int64)
+            self._position_cache[columns] = cached
+        return cached
 
     def record(self, i: int) -> dict[str, Any]:
         """The features of row i as a JSON-ready dict (None for missing)."""

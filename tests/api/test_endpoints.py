@@ -205,6 +205,11 @@ def test_posting_the_unmodified_application_returns_exactly_the_stored_score(cli
     assert event["endpoint"] == "GET /v1/clients/{client_id}/explanation"
 
 
+def test_posted_applications_use_the_verified_fast_path(service) -> None:
+    assert service.features.use_fast and service.features.history_lookup is not None
+    assert service.runtime.fast
+
+
 def test_posted_application_is_the_raw_application_row(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
     client_id = clients["with_history"]
     body = client.get(f"/v1/clients/{client_id}/application", headers=HEADERS).json()["application"]
