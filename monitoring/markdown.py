@@ -183,3 +183,26 @@ def label_lines(labels: dict) -> list[str]:
     if now["n"] < labels["min_labels"]:
         lines.append(f"- Fewer than {labels['min_labels']} labelled clients: not judged yet.")
     return lines
+
+
+def render_simulation(outcome: dict) -> str:
+    """`simulate/simulation.md`: the two replays and whether they gave the expected outcomes."""
+    a, b = outcome["passes"]
+    served = outcome["served"]
+    lines = ["# Drift simulation", "",
+             f"{outcome['clients']:,} test clients (seed {outcome['seed']}) replayed through the API twice (model "
+             f"v{served.get('model_version')}, feature version {served.get('feature_version')}), the monitor run "
+             "on each pass's events.", "",
+             "| pass | requests | seconds | mean probability | drifted features | alerts |", "|---|---:|---:|---:|---|---|"]
+    for p in (a, b):
+        lines.append(f"| {p['name']} | {p['requests']} | {p['seconds']} | {p['mean_probability']:.3f} | "
+                     f"{', '.join(p['drifted_features']) or 'none'} | "
+                     f"{'; '.join(x['kind'] for x in p['alerts']) or 'none'} |")
+    lines += ["", "Injected in pass (b): " + ", ".join(f"`{k}` {v}" for k, v in outcome["injected"].items()) + ".", "",
+              f"- (a) unchanged raises no alert: **{'yes' if outcome['unchanged_without_alert'] else 'NO'}**",
+              "- (b) drifted raises an alert naming drifted features: "
+              f"**{'yes' if outcome['drift_alert_names_features'] else 'NO'}** "
+              f"({', '.join(outcome['named_features']) or 'none'})", "",
+              "Alerts of pass (b):", "", *[f"- **{x['kind']}**: {x['message']}" for x in b["alerts"]], "",
+              f"Reports: [{a['name']}]({a['name']}/monitor.md), [{b['name']}]({b['name']}/monitor.md).", ""]
+    return "\n".join(lines)

@@ -73,6 +73,36 @@ def label_section(settings: Settings, champion: Champion, events: pd.DataFrame, 
             "cost_increase": settings.cost_increase_alert, "min_labels": settings.min_labels, "alerts": alerts}
 
 
+def window_summary(champion: Champion, window: Window, events: pd.DataFrame) -> dict:
+    """The head of monitor.json: the model and the window actually read."""
+    return {"kind": "monitor", "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "model": {"name": champion.name, "version": champion.version, "threshold": champion.threshold,
+                      "feature_version": champion.feature_version},
+            "window": {"description": window.describe(), "n_events": len(events),
+                       "first": events["time"].min().isoformat() if len(events) else None,
+                       "last": events["time"].max().isoformat() if len(events) else None,
+                       "model_versions": sorted(events["model_version"].dropna().astype(str).unique().tolist())
+                       if "model_version" in events else []}}
+
+
+def compare_window(settings: Settings, champion: Champion, features: list[str], events: pd.DataFrame,
+                   out: Path, labels_path: Path | None) -> dict:
+    """Drift of the window against the reference, score shift, delayed labels: the body of monitor.json."""
+    reference = reference_frame(settings, champion, features)
+    current = align(events, reference, features)
+    result = compare(reference, current, features, Thresholds.from_settings(settings))
+    html = save_html(result.snapshot, out / "monitor.html", max_mb=10.0)
+    body = {"status": "compared", **result.summary, "html": html,
+            "importance": champion.importance.set_index("feature")["mean_abs_shap"].reindex(features).to_dict()}
+    body["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
+                         current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
+    labels = label_section(settings, champion, current, labels_for(settings, labels_path))
+    if labels is not None:
+        body["alerts"] = body["alerts"] + labels.pop("alerts")
+        body["labels"] = labels
+    return body
+
+
 def run_monitor(settings: Settings, window: Window, labels_path: Path | None = None, sink: AlertSink | None = None,
                 out_dir: Path | None = None, source: str = "monitor", champion: Champion | None = None) -> MonitorResult:
     """Compare a window of events with the reference, write the reports and emit the alerts.
@@ -89,39 +119,24 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
     started = time.perf_counter()
     champion = champion or load_champion(settings)
     features = champion.top_features(settings.drift_top_features)
-    url = events_url(settings)
-    events = read_events(url, window, features)
+    read_at = time.perf_counter()
+    events = read_events(events_url(settings), window, features)
+    compared_at = time.perf_counter()
     out = Path(out_dir or Path(settings.reports_dir) / "monitor")
-    summary = {"kind": "monitor", "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-               "model": {"name": champion.name, "version": champion.version, "threshold": champion.threshold,
-                         "feature_version": champion.feature_version},
-               "window": {"description": window.describe(), "n_events": len(events),
-                          "first": events["time"].min().isoformat() if len(events) else None,
-                          "last": events["time"].max().isoformat() if len(events) else None,
-                          "model_versions": sorted(events["model_version"].dropna().astype(str).unique().tolist())
-                          if "model_version" in events else []}}
+    summary = window_summary(champion, window, events)
     if len(events) < settings.monitor_min_events:
         summary.update(status="too_few_events", alerts=[], message=f"{len(events)} events in the window, fewer than "
                        f"HC_MONITOR_MIN_EVENTS = {settings.monitor_min_events}: no verdict.")
         log.info("monitor: %s", summary["message"])
         write_reports(out, "monitor", clean(summary), render_monitor(summary))
         return MonitorResult(summary, [])
-    reference = reference_frame(settings, champion, features)
-    current = align(events, reference, features)
-    thresholds = Thresholds.from_settings(settings)
-    result = compare(reference, current, features, thresholds)
-    html = save_html(result.snapshot, out / "monitor.html", max_mb=10.0)
-    summary.update(status="compared", **result.summary, html=html,
-                   importance=champion.importance.set_index("feature")["mean_abs_shap"].reindex(features).to_dict())
-    summary["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
-                            current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
-    labels = label_section(settings, champion, current, labels_for(settings, labels_path))
-    if labels is not None:
-        summary["labels"] = labels
-        summary["alerts"] = summary["alerts"] + labels.pop("alerts")
-    summary["seconds"] = round(time.perf_counter() - started, 2)
-    json_path, md_path = write_reports(out, "monitor", summary, render_monitor(summary))
-    sink = sink or AlertSink(settings.alerts_url or url, settings.alert_webhook)
+    summary.update(compare_window(settings, champion, features, events, out, labels_path))
+    done = time.perf_counter()
+    summary["seconds"] = round(done - started, 2)
+    summary["timings"] = {"champion_s": round(read_at - started, 2), "events_s": round(compared_at - read_at, 2),
+                          "compare_s": round(done - compared_at, 2)}
+    _, md_path = write_reports(out, "monitor", summary, render_monitor(summary))
+    sink = sink or AlertSink(settings.alerts_url or events_url(settings), settings.alert_webhook)
     recorded = sink.emit(summary["alerts"], source, window=summary["window"], report=str(md_path))
     log.info("monitor: %d events, %d/%d features drifted, score PSI %.3f, %d alert(s); %s in %.1f s", len(events),
              len(summary["drifted_features"]), len(features), summary["score"]["psi"], len(recorded), md_path,

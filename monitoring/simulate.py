@@ -30,6 +30,7 @@ import pandas as pd
 
 from common.settings import Settings
 from monitoring.events import Window
+from monitoring.markdown import render_simulation
 
 log = logging.getLogger(__name__)
 ADULT_DAYS = 18 * 365.25
@@ -244,21 +245,4 @@ def write_outcome(folder: Path, outcome: dict) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "simulation.json").write_text(json.dumps(clean(outcome), indent=1, default=str) + "\n")
-    a, b = outcome["passes"]
-    lines = ["# Drift simulation", "",
-             f"{outcome['clients']:,} test clients (seed {outcome['seed']}) replayed through the API twice "
-             f"(model v{outcome['served'].get('model_version')}, feature version "
-             f"{outcome['served'].get('feature_version')}), the monitor run on each pass's events.", "",
-             "| pass | requests | seconds | mean probability | drifted features | alerts |", "|---|---:|---:|---:|---|---|"]
-    for p in (a, b):
-        lines.append(f"| {p['name']} | {p['requests']} | {p['seconds']} | {p['mean_probability']:.3f} | "
-                     f"{', '.join(p['drifted_features']) or 'none'} | "
-                     f"{'; '.join(x['kind'] for x in p['alerts']) or 'none'} |")
-    lines += ["", "Injected in pass (b): " + ", ".join(f"`{k}` {v}" for k, v in outcome["injected"].items()) + ".", "",
-              f"- (a) unchanged raises no alert: **{'yes' if outcome['unchanged_without_alert'] else 'NO'}**",
-              f"- (b) drifted raises an alert naming drifted features: "
-              f"**{'yes' if outcome['drift_alert_names_features'] else 'NO'}** "
-              f"({', '.join(outcome['named_features']) or 'none'})", "",
-              "Alerts of pass (b):", "", *[f"- **{x['kind']}**: {x['message']}" for x in b["alerts"]], "",
-              f"Reports: [{a['name']}]({a['name']}/monitor.md), [{b['name']}]({b['name']}/monitor.md).", ""]
-    (folder / "simulation.md").write_text("\n".join(lines))
+    (folder / "simulation.md").write_text(render_simulation(outcome))
