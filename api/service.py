@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +37,13 @@ class Scored:
     decision: str
     features: dict[str, Any]
     numeric: np.ndarray
-    categorical: pd.DataFrame
     transformed: np.ndarray
+    categorical_block: Callable[[], pd.DataFrame]
+
+    @property
+    def categorical(self) -> pd.DataFrame:
+        """The text features as a one-row frame (built only when an explanation needs it)."""
+        return self.categorical_block()
 
 
 @dataclass
@@ -85,9 +91,10 @@ class ScoringService:
     def score_client(self, client_id: int) -> Scored:
         """Score of a client of the feature version, from its model-ready row."""
         i = self._row(client_id)
-        numeric, categorical, transformed = self.matrix.row(i)
+        numeric, transformed = self.matrix.model_rows(i)
         p = float(self.runtime.probability(transformed)[0])
-        return Scored(p, self.runtime.decide(p), self.matrix.record(i), numeric, categorical, transformed)
+        return Scored(p, self.runtime.decide(p), self.matrix.record(i), numeric, transformed,
+                      lambda: self.matrix.categorical_block(i))
 
     def profile(self, client_id: int) -> dict[str, Any]:
         """The descriptive profile of a client."""
@@ -113,7 +120,7 @@ class ScoringService:
         numeric, categorical = self.runtime.blocks([row])
         transformed = self.runtime.transform(numeric, categorical)
         p = float(self.runtime.probability(transformed)[0])
-        return Scored(p, self.runtime.decide(p), features, numeric, categorical, transformed)
+        return Scored(p, self.runtime.decide(p), features, numeric, transformed, lambda: categorical)
 
     # -- explanations ------------------------------------------------------------------------------------
     def explain(self, scored: Scored, top: int) -> dict[str, Any]:

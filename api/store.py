@@ -142,13 +142,15 @@ class ClientMatrix:
         i = int(np.searchsorted(self.ids, client_id))
         return i if i < len(self.ids) and int(self.ids[i]) == client_id else None
 
-    def row(self, i: int) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
-        """(numeric block, categorical block, transformed row) of row i, each with one row."""
+    def model_rows(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(numeric features, transformed row) of row i, each as a one-row array."""
+        return np.array(self.numeric[i:i + 1]), np.array(self.transformed[i:i + 1])
+
+    def categorical_block(self, i: int) -> pd.DataFrame:
+        """The text features of row i as a one-row frame (None for missing)."""
         values = {c: [None if code < 0 else self.categories[j][code]]
-                  for j, (c, code) in enumerate(zip(self.categorical_columns, self.codes[i], strict=True))}
-        categorical = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in values.items()},
-                                   columns=self.categorical_columns)
-        return np.array(self.numeric[i:i + 1]), categorical, np.array(self.transformed[i:i + 1])
+                  for j, (c, code) in enumerate(zip(self.categorical_columns, self.codes[i].tolist(), strict=True))}
+        return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in values.items()}, columns=self.categorical_columns)
 
     def values(self, client_id: int, columns: list[str]) -> dict[str, Any] | None:
         """Numeric features `columns` of a client (None for missing), or None for an unknown client."""
