@@ -124,6 +124,10 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
     compared_at = time.perf_counter()
     out = Path(out_dir or Path(settings.reports_dir) / "monitor")
     summary = window_summary(champion, window, events)
+    others = [v for v in summary["window"]["model_versions"] if v != champion.version]
+    if others:
+        log.warning("the window holds events of model version(s) %s; compared with the reference of version %s",
+                    ", ".join(others), champion.version)
     if len(events) < settings.monitor_min_events:
         summary.update(status="too_few_events", alerts=[], message=f"{len(events)} events in the window, fewer than "
                        f"HC_MONITOR_MIN_EVENTS = {settings.monitor_min_events}: no verdict.")
