@@ -117,3 +117,28 @@ def overflow(page) -> dict:
     """Horizontal overflow of the page (WCAG 1.4.4 / 1.4.10: nothing may need scrolling sideways)."""
     return page.evaluate("""() => ({scrollWidth: document.documentElement.scrollWidth,
                                     innerWidth: window.innerWidth})""")
+
+
+def complete(page, slug: str, timeout: float = 15_000) -> None:
+    """Bring a page to the state worth showing: the form pages submitted, so that a decision is on screen."""
+    if slug == "simulation":
+        credit = page.get_by_label("Montant du crédit demandé")
+        credit.fill(str(max(int(float(credit.input_value().replace(",", "")) / 2), 1000)))
+        page.get_by_role("button", name="Recalculer le score").click()
+        page.get_by_text("Ce qui change").wait_for(timeout=timeout)
+    elif slug == "nouvelle_demande":
+        page.get_by_role("button", name="Calculer le score de la demande").click()
+        page.get_by_text("Résultat de la demande").wait_for(timeout=timeout)
+    else:
+        return
+    wait_until_drawn(page, None, 1, timeout)
+
+
+def screenshot_full(page, path: Path) -> None:
+    """The whole page, not only the window: Streamlit scrolls inside its main area, so the window is stretched."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
+    page.wait_for_timeout(300)  # charts resize to the new window
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)

@@ -11,6 +11,8 @@ Accessibility built into every chart:
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -29,8 +31,11 @@ DECISION_COLOR = alt.Scale(domain=[ACCEPTED_WORDS, REFUSED_WORDS], range=[ACCEPT
 POINT_COLOR = alt.Scale(domain=[ACCEPTED_WORDS, REFUSED_WORDS, UNKNOWN_WORDS], range=[ACCEPTED, REFUSED, POPULATION])
 POINT_SHAPE = alt.Scale(domain=[ACCEPTED_WORDS, REFUSED_WORDS, UNKNOWN_WORDS], range=["circle", "triangle-up", "square"])
 DIRECTION_COLOR = alt.Scale(domain=[RAISES, LOWERS], range=[REFUSED, ACCEPTED])
-PERCENT_AXIS = alt.Axis(labelExpr="replace(format(datum.value * 100, '.0f'), '.', ',') + ' %'", labelFontSize=13,
+# Quantitative axis labels written the French way (thin space between thousands, decimal comma), whatever the locale.
+FRENCH_NUMBER = "replace(replace(format(datum.value, ',.6~f'), regexp(',', 'g'), '\u202f'), '.', ',')"
+PERCENT_AXIS = alt.Axis(labelExpr="replace(format(datum.value * 100, '.0f'), '.', ',') + '\u00a0%'", labelFontSize=13,
                         titleFontSize=14)
+NUMBER_AXIS = alt.Axis(labelExpr=FRENCH_NUMBER, labelFontSize=13, titleFontSize=13)
 FONT = 13
 TEXT = "#1F2128"  # axis, legend and title text: 16:1 on white (Streamlit's own theme greys them to about 3.5:1)
 
@@ -43,8 +48,8 @@ def readable(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def _upper_bound(*probabilities: float) -> float:
-    """A readable end for a probability axis: a tenth above the largest value, at least 30 %, at most 100 %."""
-    return min(1.0, max(0.3, (int(max(probabilities) * 14) + 1) / 10))
+    """A readable end for a probability axis, leaving room for the labels: at least 30 %, at most 100 %."""
+    return min(1.0, max(0.3, math.ceil(max(probabilities) * 17) / 10))
 
 
 def score_gauge(probability: float, threshold: float, decision: str) -> alt.LayerChart:
@@ -80,11 +85,11 @@ def contributions_chart(rows: pd.DataFrame) -> alt.LayerChart:
         contribution_text=[("+" if c > 0 else "−") + fmt.number(abs(c), 2) for c in rows["contribution"]],
     )
     order = list(data.sort_values("contribution", ascending=False)["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelFontSize=FONT))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=380, labelFontSize=FONT))
     base = alt.Chart(data)
     bars = base.mark_bar().encode(
         x=alt.X("contribution:Q", title="Effet sur le risque (← diminue | augmente →)",
-                axis=alt.Axis(labelFontSize=FONT, titleFontSize=FONT)),
+                axis=NUMBER_AXIS, scale=alt.Scale(padding=36)),
         y=y,
         color=alt.Color("direction:N", scale=DIRECTION_COLOR, legend=alt.Legend(title=None, orient="top", labelFontSize=FONT)),
         tooltip=[alt.Tooltip("label:N", title="Facteur"), alt.Tooltip("value_text:N", title="Valeur du client"),
@@ -104,14 +109,15 @@ def numeric_distribution_chart(bins: pd.DataFrame, variable_label: str, client_v
     Args:
         bins: columns `start`, `end`, `count` (one row per bin).
     """
-    data = bins.assign(range_text=[f"{fmt.number(s)} – {fmt.number(e)}" for s, e in zip(bins["start"], bins["end"], strict=True)])
+    data = bins.assign(range_text=[f"{fmt.number(s, 1)} – {fmt.number(e, 1)}" for s, e in zip(bins["start"], bins["end"], strict=True)],
+                       count_text=[fmt.number(c) for c in bins["count"]])
     hover = alt.selection_point(on="pointerover", empty=False, name="survol")
     bars = alt.Chart(data).mark_bar(color=POPULATION, stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("start:Q", title=variable_label, bin="binned", axis=alt.Axis(labelFontSize=FONT, titleFontSize=FONT)),
+        x=alt.X("start:Q", title=variable_label, bin="binned", axis=NUMBER_AXIS),
         x2="end:Q",
-        y=alt.Y("count:Q", title="Nombre de clients", axis=alt.Axis(labelFontSize=FONT, titleFontSize=FONT)),
+        y=alt.Y("count:Q", title="Nombre de clients", axis=NUMBER_AXIS),
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.8)),
-        tooltip=[alt.Tooltip("range_text:N", title=variable_label), alt.Tooltip("count:Q", title="Clients", format=",d")],
+        tooltip=[alt.Tooltip("range_text:N", title=variable_label), alt.Tooltip("count_text:N", title="Clients")],
     ).add_params(hover)
     if client_value is None:
         return readable(bars.properties(height=280, title=f"Répartition : {variable_label}"))
@@ -133,18 +139,18 @@ def categorical_distribution_chart(counts: pd.DataFrame, variable_label: str, cl
     Args:
         counts: columns `category` (shown text) and `count`.
     """
-    data = counts.assign(is_client=counts["category"] == client_category,
+    data = counts.assign(is_client=counts["category"] == client_category, count_text=[fmt.number(c) for c in counts["count"]],
                          mark=[f"◆ {client_label}" if c == client_category else "" for c in counts["category"]])
     hover = alt.selection_point(on="pointerover", empty=False, name="survol")
     y = alt.Y("category:N", title=variable_label, sort="-x", axis=alt.Axis(labelLimit=260, labelFontSize=FONT, titleFontSize=FONT))
     base = alt.Chart(data)
     bars = base.mark_bar(color=POPULATION).encode(
-        x=alt.X("count:Q", title="Nombre de clients", axis=alt.Axis(labelFontSize=FONT, titleFontSize=FONT)),
+        x=alt.X("count:Q", title="Nombre de clients", axis=NUMBER_AXIS),
         y=y,
         stroke=alt.condition("datum.is_client", alt.value(CLIENT), alt.value(None)),
         strokeWidth=alt.condition("datum.is_client", alt.value(3), alt.value(0)),
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.8)),
-        tooltip=[alt.Tooltip("category:N", title=variable_label), alt.Tooltip("count:Q", title="Clients", format=",d")],
+        tooltip=[alt.Tooltip("category:N", title=variable_label), alt.Tooltip("count_text:N", title="Clients")],
     ).add_params(hover)
     labels = base.mark_text(align="left", dx=6, fontSize=FONT, fontWeight="bold", color=CLIENT).encode(
         x="count:Q", y=y, text="mark:N")
@@ -161,15 +167,15 @@ def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict
         client: `x`, `y` and `label` of the client, or None.
     """
     legend = alt.selection_point(fields=["decision"], bind="legend", name="decision_choisie")
-    axis = {"labelFontSize": FONT, "titleFontSize": FONT}
-    dots = alt.Chart(points).mark_point(filled=True, size=60).encode(
-        x=alt.X("x:Q", title=x_label, scale=alt.Scale(zero=False), axis=alt.Axis(**axis)),
-        y=alt.Y("y:Q", title=y_label, scale=alt.Scale(zero=False), axis=alt.Axis(**axis)),
+    dots = alt.Chart(points.assign(x_text=[fmt.value_text(v) for v in points["x"]],
+                                   y_text=[fmt.value_text(v) for v in points["y"]])).mark_point(filled=True, size=60).encode(
+        x=alt.X("x:Q", title=x_label, scale=alt.Scale(zero=False), axis=NUMBER_AXIS),
+        y=alt.Y("y:Q", title=y_label, scale=alt.Scale(zero=False), axis=NUMBER_AXIS),
         color=alt.Color("decision:N", scale=POINT_COLOR, legend=alt.Legend(title="Décision (cliquer pour filtrer)",
                                                                            orient="top", labelFontSize=FONT)),
         shape=alt.Shape("decision:N", scale=POINT_SHAPE, legend=None),
         opacity=alt.condition(legend, alt.value(0.75), alt.value(0.08)),
-        tooltip=[alt.Tooltip("x:Q", title=x_label, format=",.1f"), alt.Tooltip("y:Q", title=y_label, format=",.1f"),
+        tooltip=[alt.Tooltip("x_text:N", title=x_label), alt.Tooltip("y_text:N", title=y_label),
                  alt.Tooltip("decision:N", title="Décision")],
     ).add_params(legend).interactive()
     if not client:
@@ -206,7 +212,7 @@ def importance_chart(rows: pd.DataFrame) -> alt.Chart:
         rows: columns `label` (French name) and `importance`.
     """
     return readable(alt.Chart(rows.assign(importance_text=[fmt.number(v, 3) for v in rows["importance"]])).mark_bar(color=ACCEPTED).encode(
-        x=alt.X("importance:Q", title="Importance moyenne (contribution absolue)", axis=alt.Axis(labelFontSize=FONT, titleFontSize=FONT)),
+        x=alt.X("importance:Q", title="Importance moyenne (contribution absolue)", axis=NUMBER_AXIS),
         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=340, labelFontSize=FONT)),
         tooltip=[alt.Tooltip("label:N", title="Variable"), alt.Tooltip("importance_text:N", title="Importance")],
     ).properties(height=alt.Step(24), title="Variables les plus utilisées par le modèle"))

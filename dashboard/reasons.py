@@ -33,15 +33,25 @@ def contributions_table(rows: pd.DataFrame) -> pd.DataFrame:
     }).set_index("Facteur")
 
 
-def draw_explanation(explanation: dict, key: str) -> None:
-    """The main reasons in plain French, then the contributions chart with its text and table."""
+def draw_reasons(explanation: dict) -> None:
+    """The main reasons in plain French, as a numbered list."""
     st.subheader("Les principales raisons")
     reasons = explanation.get("reasons") or []
     if reasons:
         st.markdown("\n".join(f"{i}. {reason['text']}" for i, reason in enumerate(reasons, start=1)))
+    else:
+        st.write("Le service de scoring n'a pas fourni de raisons pour ce score.")
+
+
+def draw_contributions(explanation: dict, key: str) -> None:
+    """The contributions chart with its text alternative and table."""
     rows = contributions_frame(explanation)
-    if rows.empty:
-        st.write("Le service de scoring n'a pas fourni de détail des raisons pour ce score.")
-        return
-    components.chart_block(charts.contributions_chart(rows), fmt.contributions_alt(rows.to_dict("records")),
-                           contributions_table(rows), key=f"{key}_contributions")
+    if not rows.empty:
+        components.chart_block(charts.contributions_chart(rows), fmt.contributions_alt(rows.to_dict("records")),
+                               contributions_table(rows), key=f"{key}_contributions")
+
+
+def draw_explanation(explanation: dict, key: str) -> None:
+    """The main reasons, then the contributions chart."""
+    draw_reasons(explanation)
+    draw_contributions(explanation, key)

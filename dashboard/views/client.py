@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import api_client, components
-from dashboard.reasons import draw_explanation
+from dashboard.reasons import draw_contributions, draw_reasons
 
 TOP_FACTORS = 10
 
@@ -26,10 +26,15 @@ def draw() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         components.score_result(explanation, key="client")
-        draw_explanation(explanation, key="client")
     with right:
-        st.subheader("Informations du client")
-        st.table(components.profile_table(profile))
+        draw_reasons(explanation)
+    draw_contributions(explanation, key="client")
+    st.subheader("Informations du client")
+    table = components.profile_table(profile)
+    half = (len(table) + 1) // 2
+    first, second = st.columns(2, gap="large")
+    first.table(table.iloc[:half])
+    second.table(table.iloc[half:])
 
 
 components.page_header("Client : décision et explications",

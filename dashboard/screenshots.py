@@ -1,0 +1,82 @@
+"""`python -m dashboard.screenshots`: every page of the dashboard at 100 % and 200 % zoom, as PNG files.
+
+Needs the API running (`make serve`) at HC_API_URL with HC_API_KEY; starts its own dashboard on a free loopback
+port (or uses --url), and drives Debian's headless Chromium (`make browser-deps`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import httpx
+
+from dashboard import browser
+from dashboard.settings import get_settings
+
+ZOOMS = (1.0, 2.0)
+
+
+def check_api(client_id: int) -> str | None:
+    """None when the API answers for this client, else what is wrong (in English, for the operator)."""
+    settings = get_settings()
+    headers = {"X-API-Key": settings.api_key.get_secret_value()}
+    try:
+        response = httpx.get(f"{settings.api_url}/v1/clients/{client_id}/score", headers=headers, timeout=10)
+    except httpx.HTTPError as error:
+        return f"the API at {settings.api_url} does not answer ({error}): start it with `make serve`"
+    if response.status_code == 401:
+        return "the API refuses the key: set HC_API_KEY to a key of HC_API_KEYS"
+    if response.status_code == 404:
+        return f"client {client_id} is unknown to the API: choose another with --client (CLIENT=id)"
+    return None if response.is_success else f"the API answered {response.status_code}"
+
+
+def shoot(url: str, client_id: int, out: Path) -> list[Path]:
+    """Screenshots of every page at every zoom; returns the files written."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as playwright:
+        chrome = browser.launch(playwright)
+        for zoom in ZOOMS:
+            context = browser.new_context(chrome, zoom)
+            page = context.new_page()
+            for number, spec in enumerate(browser.PAGES, start=1):
+                page.goto(f"{url}/{spec.path}?client={client_id}")
+                browser.wait_until_drawn(page, spec.ready_text, spec.charts)
+                browser.complete(page, spec.slug)
+                path = out / f"{number}-{spec.slug}-{int(zoom * 100)}.png"
+                browser.screenshot_full(page, path)
+                written.append(path)
+            context.close()
+        chrome.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, check the API, take the screenshots."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.screenshots", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("reports/screenshots"), help="folder of the PNG files (default %(default)s)")
+    parser.add_argument("--client", type=int, default=100002, help="client shown on the client pages (default %(default)s)")
+    parser.add_argument("--url", help="a dashboard already running (default: start one on a free loopback port)")
+    args = parser.parse_args(argv)
+    problem = check_api(args.client)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    if args.url:
+        written = shoot(args.url.rstrip("/"), args.client, args.out)
+    else:
+        settings = get_settings()
+        with browser.serve_dashboard(settings.api_url, settings.api_key.get_secret_value()) as url:
+            written = shoot(url, args.client, args.out)
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
