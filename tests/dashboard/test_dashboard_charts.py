@@ -137,3 +137,20 @@ def test_whatif_chart_writes_each_decision_next_to_its_bar():
                                {"probability_default": 0.08, "decision": "accepted"}, 0.11).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["text"] for r in rows] == ["18,0\u00a0% · Crédit refusé", "8,0\u00a0% · Crédit accordé"]
+
+
+@pytest.mark.parametrize("name", list(every_chart()))
+def test_axis_legend_and_title_text_is_dark(name):
+    """WCAG 1.4.3: chart text in near-black (Streamlit's theme would grey axis labels to about 3.5:1)."""
+    config = every_chart()[name].to_dict()["config"]
+    assert config["axis"]["labelColor"] == config["axis"]["titleColor"] == charts.TEXT
+    assert config["legend"]["labelColor"] == config["title"]["color"] == charts.TEXT
+    assert contrast(charts.TEXT) >= 15
+
+
+def test_quantitative_axes_speak_french():
+    spec = charts.scatter_chart(POINTS, "Âge (ans)", "Revenu annuel", None).to_dict()
+    y_axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    assert "regexp(',', 'g')" in y_axis["labelExpr"] and "'.', ','" in y_axis["labelExpr"]
+    gauge = charts.score_gauge(0.2, 0.1, "refused").to_dict()
+    assert gauge["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].endswith("+ '\u00a0%'")
