@@ -9,8 +9,6 @@ from dashboard import api_client, charts, components
 from dashboard import comparison as cmp
 from dashboard import formatting as fmt
 
-SIMILAR_K = 100
-
 
 def choose_group(variables: dict[str, dict]) -> tuple[str, dict[str, str | None], str | None]:
     """The group to compare with: all, similar, or filters on the main variables."""
@@ -102,7 +100,7 @@ def draw() -> None:
         score = api_client.client_score(client_id)
         profile = api_client.client_profile(client_id)
         variables = {v["name"]: v for v in api_client.population_variables()}
-        similar = api_client.similar_clients(client_id, SIMILAR_K)
+        similar = api_client.similar_clients(client_id)
         mode, choices, band = choose_group(variables)
         filters = cmp.filter_params(choices, band) if mode == cmp.GROUP else {}
         group = cmp.group_words(mode, choices, band)

@@ -32,6 +32,9 @@ class Visit:
     overflow: dict
     decision_boxes: list[dict]
     chart_boxes: list[dict]
+    chart_names: list[str]
+    descriptions: list[str]
+    chart_tables: int
     screenshot: Path
 
 
@@ -66,6 +69,12 @@ def visit(page, url: str, spec: browser.PageSpec, axe_source: str, shot: Path) -
     return Visit(title=page.title(), heading_visible=page.get_by_role("heading", name=spec.heading).is_visible(),
                  violations=audit(page, axe_source), overflow=browser.overflow(page),
                  decision_boxes=boxes(page, decisions), chart_boxes=boxes(page, '[data-testid="stVegaLiteChart"]'),
+                 chart_names=page.locator('[data-testid="stVegaLiteChart"]').evaluate_all(
+                     "charts => charts.map(c => c.getAttribute('aria-label') || '')"),
+                 descriptions=page.get_by_text("Lecture du graphique :").evaluate_all(
+                     "texts => texts.map(t => t.closest('[data-testid=stMarkdownContainer]').innerText)"),
+                 chart_tables=page.locator('[data-testid="stExpander"]', has_text="Voir les données du graphique")
+                 .locator('[data-testid="stTable"]').count(),
                  screenshot=shot)
 
 
@@ -101,6 +110,15 @@ def test_page_loads_with_its_heading_and_charts(visits, slug, zoom):
     assert seen.heading_visible
     assert len(seen.chart_boxes) >= max(spec.charts, 1 if slug in DECISION_PAGES else 0)
     assert seen.screenshot.stat().st_size > 20_000  # a real picture, not a blank page
+
+
+@pytest.mark.parametrize("slug", [spec.slug for spec in browser.PAGES])
+def test_every_chart_has_a_text_alternative_and_a_data_table(visits, slug):
+    """WCAG 1.1.1: each chart's accessible name says what it shows with its numbers, and is written under it."""
+    seen = visits[slug, 1.0]
+    assert seen.chart_names and all(len(name) > 40 for name in seen.chart_names)
+    assert [d.removeprefix("Lecture du graphique :").strip() for d in seen.descriptions] == seen.chart_names
+    assert seen.chart_tables == len(seen.chart_names)
 
 
 @pytest.mark.parametrize(("slug", "zoom"), PAGE_ZOOMS)
