@@ -29,16 +29,28 @@ Every endpoint but `/health` needs an `X-API-Key` header. Errors are JSON: `{"st
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the model, the feature version and the event store; refuse to start when they do not fit."""
+    """Load the model, the feature version and the event store; refuse to start when they do not fit.
+
+    Re-entrant: a second lifespan of the same app object (a test transport opening its own) reuses the
+    running service; the last one to end releases it.
+    """
     settings: Settings = app.state.settings
+    if getattr(app.state, "service", None) is None:
+        try:
+            app.state.service = build_service(settings)
+            app.state.api_keys = load_keys(settings)
+        except StartupError as error:
+            log.error("the API refuses to start: %s", error)
+            raise
+        app.state.lifespans = 0
+    app.state.lifespans += 1
     try:
-        app.state.service = build_service(settings)
-        app.state.api_keys = load_keys(settings)
-    except StartupError as error:
-        log.error("the API refuses to start: %s", error)
-        raise
-    yield
-    app.state.service.close()
+        yield
+    finally:
+        app.state.lifespans -= 1
+        if app.state.lifespans == 0:
+            app.state.service.close()
+            app.state.service = None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Prêt à dépenser: credit scoring API", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan, responses={500: {"model": ErrorPublic}})
     app.state.settings = settings
+    app.state.service = None
     install_handlers(app)
     for module in (health, model, clients, score, population):
         app.include_router(module.router)
