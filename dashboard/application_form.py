@@ -118,9 +118,9 @@ def from_raw(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(label, before, after) of every field whose value differs."""
-    return [(f.label, before.get(f.name), after.get(f.name)) for f in ALL_FIELDS
-            if before.get(f.name) != after.get(f.name)]
+    """(label, before, after) of every field of `after` (the fields shown) whose value differs."""
+    return [(f.label, before.get(f.name), after[f.name]) for f in ALL_FIELDS
+            if f.name in after and before.get(f.name) != after[f.name]]
 
 
 def categories_from_schema(schema: dict) -> dict[str, list[str]]:

@@ -42,6 +42,9 @@ def draw_distribution(client_id: int, profile: dict, mode: str, filters: dict, g
     else:
         answer = api_client.distribution(variable, filters, client_id)
         count, position = answer["n_clients"], answer.get("client") or {}
+        if count == 0:
+            st.warning("Aucun client ne correspond à ces filtres : retirez-en un ou deux.", icon=":material/filter_alt_off:")
+            return answer
         if answer["kind"] == "categorical":
             counts = cmp.counts_frame(answer["counts"])
             chart = charts.categorical_distribution_chart(counts, title, fmt.value_text(value), f"Client {client_id}")

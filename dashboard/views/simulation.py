@@ -46,8 +46,8 @@ def draw_form(client_id: int, initial: dict[str, Any], categories: dict[str, lis
     with st.form(f"simulation_{client_id}"):
         st.subheader("Le crédit demandé")
         edited = components.application_inputs(form.ACTIONABLE, initial, categories, key=f"sim_{client_id}")
-        with st.expander("Autres informations de la demande"):
-            edited |= components.application_inputs(form.SITUATION + form.IDENTITY + form.EXTERNAL, initial, categories,
+        with st.expander("Autres informations de la demande"):  # not age or gender: nobody can act on them
+            edited |= components.application_inputs(form.SITUATION + form.EXTERNAL, initial, categories,
                                                     key=f"sim_{client_id}")
         submitted = st.form_submit_button("Recalculer le score", type="primary")
     return submitted, edited

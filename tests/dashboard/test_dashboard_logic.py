@@ -67,8 +67,8 @@ def test_no_job_is_the_kaggle_placeholder():
 
 
 def test_changed_fields_and_categories_from_the_openapi_schema():
-    assert form.changed_fields({"AMT_CREDIT": 1.0, "CNT_CHILDREN": 0}, {"AMT_CREDIT": 2.0, "CNT_CHILDREN": 0}) == [
-        ("Montant du crédit demandé", 1.0, 2.0)]
+    assert form.changed_fields({"AMT_CREDIT": 1.0, "CNT_CHILDREN": 0, "CODE_GENDER": "F"},
+                               {"AMT_CREDIT": 2.0, "CNT_CHILDREN": 0}) == [("Montant du crédit demandé", 1.0, 2.0)]
     schema = {"components": {"schemas": {"Application": {"properties": {
         "CODE_GENDER": {"enum": ["F", "M", "XNA"]},
         "OCCUPATION_TYPE": {"anyOf": [{"enum": ["Laborers", "Drivers"]}, {"type": "null"}]},

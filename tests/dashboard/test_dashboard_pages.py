@@ -130,6 +130,16 @@ def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
     assert "Groupe choisi : taux observé" in at.table[1].value.index
 
 
+def test_comparison_with_an_empty_group_says_so(dashboard_env):
+    at = run_page("comparaison", dashboard_env.accepted)
+    at.radio(key="cmp_mode").set_value("Un groupe choisi avec des filtres").run()
+    at.selectbox(key="cmp_income_type").set_value("Maternity leave").run()  # 2 clients in the seeded set, none over 65
+    at.selectbox(key="cmp_age").set_value("65 ans et plus").run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == ["Aucun client ne correspond à ces filtres : retirez-en un ou deux."]
+    assert "Groupe choisi : taux observé" not in at.table[0].value.index  # no known outcome: no rate drawn
+
+
 def test_comparison_scatter_axes_can_be_changed(dashboard_env):
     at = run_page("comparaison", dashboard_env.accepted)
     at.selectbox(key="cmp_x").set_value("credit_amount").run()
@@ -144,6 +154,9 @@ def test_simulation_shows_what_changes(dashboard_env):
     at = run_page("simulation", dashboard_env.refused)
     assert not at.exception and not at.error
     assert "Décision actuelle pour le client" in texts(at.markdown)
+    keys = {w.key for w in at.number_input} | {w.key for w in at.selectbox}
+    assert f"sim_{dashboard_env.refused}_AMT_ANNUITY" in keys
+    assert not {f"sim_{dashboard_env.refused}_{name}" for name in ("CODE_GENDER", "DAYS_BIRTH")} & keys  # nobody can act on them
     credit = at.number_input(key=f"sim_{dashboard_env.refused}_AMT_CREDIT")
     credit.set_value(max(credit.value / 4, 1000.0))
     at.button[0].click().run()  # the form's submit button
