@@ -75,7 +75,7 @@ mlflow-ui: setup ## MLflow UI on http://127.0.0.1:5000 (backend store: MLFLOW_TR
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri "$$($(PY) -m training --print-tracking-uri)"
 
 .PHONY: dashboard screenshots browser-deps
-CHROMIUM ?= /usr/bin/chromium
+CHROMIUM ?= $(or $(HC_CHROMIUM),/usr/bin/chromium)
 AXE_CORE := tests/dashboard/node_modules/axe-core/axe.min.js
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

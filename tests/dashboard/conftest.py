@@ -3,7 +3,6 @@ dashboard served by `python -m dashboard`, and headless Debian Chromium with axe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,9 +62,3 @@ def chromium() -> Iterator[object]:
 def axe_source() -> str:
     """axe-core's script, injected into each page."""
     return AXE.read_text(encoding="utf-8")
-
-
-def pytest_report_header() -> str:
-    """Say which browser the browser tests use."""
-    return f"dashboard browser tests: {browser.CHROMIUM} (HC_CHROMIUM), axe-core {AXE.exists() and 'present' or 'missing'}; " \
-           f"CI={os.environ.get('CI', '')}"
