@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         0.3, description="Alert when at least this share of the monitored features drifts (Evidently column tests).")
     missing_share_alert: float = Field(
         0.1, description="A feature drifts in missingness when its missing share moves by at least this much (absolute).")
+    drift_importance_alert: float = Field(
+        0.3, description="Alert also when the drifted features carry at least this share of the monitored features' "
+                         "importance (mean |SHAP|), however few they are.")
     drift_p_value: float = Field(
         0.01, description="A column flagged by Evidently drifts only if the shift is also significant at this level "
                           "(KS / chi-square): a small window's sampling noise is not drift.")

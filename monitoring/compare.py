@@ -29,12 +29,13 @@ class Thresholds:
     missing_share: float
     score_psi: float
     p_value: float = 0.01
+    importance_share: float = 0.3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Thresholds:
         """The thresholds configured in the settings (HC_DRIFT_SHARE_ALERT, ...)."""
         return cls(settings.drift_share_alert, settings.missing_share_alert, settings.score_psi_alert,
-                   settings.drift_p_value)
+                   settings.drift_p_value, settings.drift_importance_alert)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Comparison:
 
 
 def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str], thresholds: Thresholds,
-            score: str | None = SCORE) -> Comparison:
+            score: str | None = SCORE, importance: dict[str, float] | None = None) -> Comparison:
     """Compare `current` with `reference` on `features` (in importance order) and on the `score` column.
 
     Args:
@@ -56,6 +57,7 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
         features: the monitored features, most important first.
         thresholds: alert thresholds.
         score: the predicted-probability column, or None when there is none.
+        importance: global importance of each feature (mean |SHAP|), for the importance-weighted drifted share.
     """
     columns = features + ([score] if score else [])
     snapshot = run_report(reference, current, columns, thresholds.drift_share)
@@ -75,24 +77,29 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
         row = table.loc[table["column"] == score].iloc[0]
         shift["evidently"] = {"method": row["method"], "score": float(row["score"]),
                               "drifted": bool(row["evidently_drifted"])}
-    summary = summarise(table[is_feature], features, shift, thresholds, evidently_count, len(reference), len(current))
+    summary = summarise(table[is_feature], features, shift, thresholds, evidently_count, len(reference), len(current),
+                        importance)
     return Comparison(summary, table, snapshot)
 
 
 def summarise(features_table: pd.DataFrame, features: list[str], shift: dict | None, thresholds: Thresholds,
-              evidently_count: dict, n_reference: int, n_current: int) -> dict:
+              evidently_count: dict, n_reference: int, n_current: int, importance: dict[str, float] | None = None) -> dict:
     """The JSON-ready summary of a comparison, with the alerts it raises."""
     drifted = features_table.loc[features_table["drifted"], "column"].tolist()
     share = len(drifted) / len(features) if features else 0.0
+    weights = {f: float((importance or {}).get(f) or 0.0) for f in features}
+    total = sum(weights.values())
     summary = {
         "n_reference": int(n_reference), "n_current": int(n_current), "features": list(features),
         "drifted_features": drifted, "drifted_share": share,
+        "drifted_importance_share": sum(weights[f] for f in drifted) / total if total > 0 else None,
         "value_drifted": features_table.loc[features_table["value_drifted"], "column"].tolist(),
         "missing_drifted": features_table.loc[features_table["missing_drifted"].eq(True), "column"].tolist(),
         "evidently_dataset": evidently_count, "score": shift,
         "evidently_drifted": features_table.loc[features_table["evidently_drifted"], "column"].tolist(),
         "thresholds": {"drift_share": thresholds.drift_share, "missing_share": thresholds.missing_share,
-                       "score_psi": thresholds.score_psi, "p_value": thresholds.p_value},
+                       "score_psi": thresholds.score_psi, "p_value": thresholds.p_value,
+                       "importance_share": thresholds.importance_share},
         "columns": [_jsonable(r) for r in features_table.to_dict("records")],
     }
     summary["alerts"] = drift_alerts(summary, thresholds)
@@ -102,13 +109,19 @@ def summarise(features_table: pd.DataFrame, features: list[str], shift: dict | N
 def drift_alerts(summary: dict, thresholds: Thresholds) -> list[dict]:
     """Alerts raised by a comparison summary: drifted share of features, shift of the score distribution."""
     alerts = []
-    if summary["drifted_share"] >= thresholds.drift_share and summary["drifted_features"]:
+    weighted = summary.get("drifted_importance_share")
+    by_count = summary["drifted_share"] >= thresholds.drift_share
+    by_importance = weighted is not None and weighted >= thresholds.importance_share
+    if summary["drifted_features"] and (by_count or by_importance):
         names = ", ".join(summary["drifted_features"])
+        why = [f"share {summary['drifted_share']:.2f} {'>=' if by_count else '<'} {thresholds.drift_share:.2f}"]
+        if weighted is not None:
+            why.append(f"{weighted:.0%} of the monitored importance {'>=' if by_importance else '<'} "
+                       f"{thresholds.importance_share:.0%}")
         alerts.append({"kind": "feature_drift", "value": summary["drifted_share"], "threshold": thresholds.drift_share,
                        "columns": summary["drifted_features"],
                        "message": f"{len(summary['drifted_features'])} of {len(summary['features'])} monitored "
-                                  f"features drifted (share {summary['drifted_share']:.2f} >= "
-                                  f"{thresholds.drift_share:.2f}): {names}"})
+                                  f"features drifted ({', '.join(why)}): {names}"})
     score = summary.get("score") or {}
     psi = score.get("psi", math.nan)
     if psi is not None and not math.isnan(psi) and psi >= thresholds.score_psi:

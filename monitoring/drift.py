@@ -61,13 +61,13 @@ def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float =
     timings["score_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
     thresholds = Thresholds.from_settings(settings)
-    result = compare(reference, current, features, thresholds)
+    importance = champion.importance.set_index("feature")["mean_abs_shap"]
+    result = compare(reference, current, features, thresholds, importance=importance.reindex(features).to_dict())
     timings["evidently_s"] = time.perf_counter() - mark
     out = Path(settings.reports_dir)
     columns = [*features, SCORE]
     html = save_html(result.snapshot, out / "drift.html", html_max_mb, resample=lambda: run_report(
         sample(reference, HTML_SAMPLE_ROWS), sample(current, HTML_SAMPLE_ROWS), columns, thresholds.drift_share))
-    importance = champion.importance.set_index("feature")["mean_abs_shap"]
     summary = {
         "kind": "drift", "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reference": "train clients (probability: the champion's holdout clients)", "current": "test clients",

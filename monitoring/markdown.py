@@ -30,9 +30,13 @@ def verdict_lines(summary: dict) -> list[str]:
     """The verdict bullets: drifted share against its threshold, the score's shift, missing shares."""
     t = summary["thresholds"]
     n, k = len(summary["drifted_features"]), len(summary["features"])
-    crossed = summary["drifted_share"] >= t["drift_share"] and n > 0
-    lines = [f"- **{n} of {k} monitored features drift** (share {summary['drifted_share']:.2f}); the alert threshold "
-             f"is {t['drift_share']:.2f}: " + ("**crossed, an alert is raised**." if crossed else "not crossed.")]
+    crossed = any(a["kind"] == "feature_drift" for a in summary["alerts"])
+    weighted = summary.get("drifted_importance_share")
+    carrying = "" if weighted is None else f", carrying {_pct(weighted)} of their importance"
+    rule = f"{t['drift_share']:.2f}" + ("" if weighted is None else f" or {t.get('importance_share', 0.3):.0%} of the "
+                                         "importance")
+    lines = [f"- **{n} of {k} monitored features drift** (share {summary['drifted_share']:.2f}{carrying}); the alert "
+             f"threshold is {rule}: " + ("**crossed, an alert is raised**." if crossed else "not crossed.")]
     if summary["drifted_features"]:
         lines.append("- Drifted: " + ", ".join(f"`{c}`" for c in summary["drifted_features"]) + ".")
     score = summary.get("score") or {}
@@ -84,12 +88,12 @@ def meaning(summary: dict) -> list[str]:
         text.append("The distribution of the predicted probability moved: at the fixed threshold the share of refused "
                     "applications changes with it, whether or not the clients' risk really changed. Check the "
                     "features above and the data feed before acting on the scores.")
-    if summary["drifted_share"] >= t["drift_share"] and drifted:
-        text.append("The drifted share crosses the alert threshold: look for a change in the data feed first (units, "
+    if any(a["kind"] == "feature_drift" for a in summary["alerts"]):
+        text.append("The drift crosses the alert threshold: look for a change in the data feed first (units, "
                     "defaults, a form that stopped filling a field); if the population itself changed, retrain "
                     "on recent clients once their outcomes are known.")
     else:
-        text.append("The drifted share stays below the alert threshold: no action beyond watching these features.")
+        text.append("The drift stays below the alert thresholds: no action beyond watching these features.")
     return text
 
 
@@ -137,7 +141,8 @@ def render_drift(summary: dict) -> str:
         "it was fitted on get sharper scores than any new client would, which would look like drift.", "",
         f"Files: [drift.html](drift.html) (Evidently, {html.get('megabytes', 'n/a')} MB"
         + (", rendered on sampled rows" if html.get("sampled") else "") + "), [drift.json](drift.json) (this "
-        "summary as data). Thresholds: `HC_DRIFT_SHARE_ALERT`, `HC_MISSING_SHARE_ALERT`, `HC_SCORE_PSI_ALERT`.", "",
+        "summary as data). Thresholds: `HC_DRIFT_SHARE_ALERT`, `HC_DRIFT_IMPORTANCE_ALERT`, `HC_DRIFT_P_VALUE`, "
+        "`HC_MISSING_SHARE_ALERT`, `HC_SCORE_PSI_ALERT`.", "",
     ]
     return "\n".join(lines)
 

@@ -90,10 +90,11 @@ def compare_window(settings: Settings, champion: Champion, features: list[str], 
     """Drift of the window against the reference, score shift, delayed labels: the body of monitor.json."""
     reference = reference_frame(settings, champion, features)
     current = align(events, reference, features)
-    result = compare(reference, current, features, Thresholds.from_settings(settings))
+    importance = champion.importance.set_index("feature")["mean_abs_shap"].reindex(features).to_dict()
+    result = compare(reference, current, features, Thresholds.from_settings(settings), importance=importance)
     html = save_html(result.snapshot, out / "monitor.html", max_mb=10.0)
     body = {"status": "compared", **result.summary, "html": html,
-            "importance": champion.importance.set_index("feature")["mean_abs_shap"].reindex(features).to_dict()}
+            "importance": importance}
     body["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
                          current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
     labels = label_section(settings, champion, current, labels_for(settings, labels_path))

@@ -33,8 +33,10 @@ def test_drift_report_files_and_verdict(tmp_path, drift: bool) -> None:
         assert set(saved["drifted_features"]) == {"ext_source_2", "ext_source_3", "ext_source_1", "days_birth",
                                                   "amt_income_total"}
         assert [a["kind"] for a in saved["alerts"]] == ["feature_drift", "score_shift"]
-        assert "**5 of 8 monitored features drift** (share 0.62); the alert threshold is 0.30: **crossed" in markdown
+        assert ("**5 of 8 monitored features drift** (share 0.62, carrying 91.3% of their importance); the alert "
+                "threshold is 0.30 or 30% of the importance: **crossed, an alert is raised**.") in markdown
     else:
         assert saved["drifted_features"] == [] and saved["alerts"] == []
-        assert "**0 of 8 monitored features drift** (share 0.00); the alert threshold is 0.30: not crossed." in markdown
+        assert ("**0 of 8 monitored features drift** (share 0.00, carrying 0.0% of their importance); the alert "
+                "threshold is 0.30 or 30% of the importance: not crossed.") in markdown
         assert "The new clients resemble the clients the model was trained on" in markdown
