@@ -91,6 +91,18 @@ class ProfilePublic(BaseModel):
     split: str | None = None
 
 
+class ClientListPublic(BaseModel):
+    """A page of client ids."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"total": 50000, "limit": 3, "offset": 0, "clients": [100002, 100003, 100004]}]})
+
+    total: int
+    limit: int
+    offset: int
+    clients: list[int]
+
+
 class ApplicationPublic(BaseModel):
     """A client's application as stored (the body of POST /v1/score, to edit for a what-if)."""
 
@@ -259,12 +271,14 @@ class DistributionPublic(GroupOutcome):
 
 
 class Neighbour(BaseModel):
-    """One similar client."""
+    """One similar client (its key variables follow)."""
 
     model_config = ConfigDict(extra="allow")
 
     client_id: int
     distance: float
+    probability_default: float | None = Field(None, description="The model's score (not logged as an event)")
+    decision: Literal["accepted", "refused"] | None = None
 
 
 class SimilarPublic(GroupOutcome):

@@ -110,6 +110,29 @@ class ScoringService:
         row = raw_application(self.cursors.get(), client_id, self.features.query.columns)
         return {k: _clean(v) for k, v in row.items() if k != "SK_ID_CURR"}
 
+    def list_clients(self, limit: int, offset: int) -> dict[str, Any]:
+        """Client ids of the feature version, ascending (ids only)."""
+        ids = self.matrix.ids[offset:offset + limit]
+        return {"total": len(self.matrix.ids), "limit": limit, "offset": offset, "clients": [int(i) for i in ids]}
+
+    def similar(self, client_id: int, k: int) -> dict[str, Any]:
+        """The population's similar clients, each with the model's score and decision (not logged as events:
+        a population statistic, not a decision about them)."""
+        found = self.population.similar(client_id, k)
+        if found is None or self.matrix.index(client_id) is None:
+            raise ClientNotFoundError(client_id)
+        rows = [self.matrix.index(n["client_id"]) for n in found["neighbours"]]
+        kept = [r for r in rows if r is not None]
+        if kept:
+            probabilities = self.runtime.probability(np.asarray(self.matrix.transformed[kept]))
+            scores = dict(zip(kept, probabilities.tolist(), strict=True))
+            for neighbour, row in zip(found["neighbours"], rows, strict=True):
+                if row is not None:
+                    p = scores[row]
+                    neighbour["probability_default"] = p
+                    neighbour["decision"] = DECISIONS.get(self.runtime.decide(p))
+        return found
+
     # -- posted application ------------------------------------------------------------------------------
     def score_application(self, application: dict[str, Any], client_id: int | None) -> Scored:
         """Score of a posted application (features by the dbt SQL; history of `client_id` if given)."""

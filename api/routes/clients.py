@@ -8,11 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import ApiKeyDep, RequestIdDep, ServiceDep
-from api.schemas import ApplicationPublic, ErrorPublic, ExplanationPublic, ProfilePublic, ScorePublic
+from api.schemas import ApplicationPublic, ClientListPublic, ErrorPublic, ExplanationPublic, ProfilePublic, ScorePublic
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"], dependencies=[ApiKeyDep],
                    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
 ClientId = Annotated[int, Path(ge=1, le=2**62, description="The client (SK_ID_CURR)", examples=[100002])]
+
+
+@router.get("", response_model=ClientListPublic, summary="Client ids of the served feature version")
+def list_clients(service: ServiceDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                 offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> dict:
+    """Client ids, ascending, a page at a time (ids only)."""
+    return service.list_clients(limit, offset)
 
 
 @router.get("/{client_id}", response_model=ProfilePublic, summary="Descriptive profile of a client")

@@ -67,8 +67,5 @@ def distribution(variable: Annotated[str, Path(max_length=64)], service: Service
             description=f"Similar clients: {SIMILARITY_DEFINITION}")
 def similar(client_id: Annotated[int, Path(ge=1, le=2**62)], service: ServiceDep,
             k: Annotated[int, Query(ge=1, le=500, description="How many similar clients")] = 50) -> dict:
-    """The k most similar clients with a known outcome, their default rate and medians."""
-    found = service.population.similar(client_id, k)
-    if found is None:
-        raise ClientNotFoundError(client_id)
-    return found
+    """The k most similar clients with a known outcome, their default rate, medians, and the model's decisions."""
+    return service.similar(client_id, k)

@@ -105,6 +105,14 @@ def test_profile_is_the_client_profiles_row(client: TestClient, api_world: ApiWo
     assert "target" not in body
 
 
+def test_client_list_pages_through_the_ids(client: TestClient, api_world: ApiWorld) -> None:
+    ids = [r[0] for r in api_world.query(f"select client_id from {api_world.snapshot} order by client_id limit 5 offset 2")]
+    body = client.get("/v1/clients", params={"limit": 5, "offset": 2}, headers=HEADERS).json()
+    assert body == {"total": 4000, "limit": 5, "offset": 2, "clients": ids}
+    assert client.get("/v1/clients", params={"limit": 1001}, headers=HEADERS).status_code == 422
+    assert client.get("/v1/clients").status_code == 401
+
+
 @pytest.mark.parametrize("suffix", ["", "/score", "/explanation", "/application"])
 def test_unknown_client_is_404(client: TestClient, suffix: str) -> None:
     response = client.get(f"/v1/clients/1{suffix}", headers=HEADERS)
@@ -355,6 +363,11 @@ def test_similar_clients_and_their_default_rate(client: TestClient, api_world: A
                                "where client_id = ?", [client_id])[0][0]
     assert body["segment"] == {"contract_type": contract}
     assert "Euclidean" in body["definition"]
+    first = body["neighbours"][0]
+    threshold = client.get("/v1/model", headers=HEADERS).json()["threshold"]
+    score = client.get(f"/v1/clients/{first['client_id']}/score", headers=HEADERS).json()
+    assert first["probability_default"] == score["probability_default"]
+    assert first["decision"] == ("refused" if first["probability_default"] >= threshold else "accepted")
     assert client.get("/v1/population/similar/1", headers=HEADERS).status_code == 404
     assert client.get(f"/v1/population/similar/{client_id}", params={"k": 0}, headers=HEADERS).status_code == 422
 
@@ -362,7 +375,7 @@ def test_similar_clients_and_their_default_rate(client: TestClient, api_world: A
 def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = set(schema["paths"])
-    assert paths == {"/health", "/v1/model", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
+    assert paths == {"/health", "/v1/model", "/v1/clients", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
                      "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
                      "/v1/population/similar/{client_id}"}
