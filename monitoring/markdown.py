@@ -79,11 +79,11 @@ def meaning(summary: dict) -> list[str]:
     if drifted:
         share = sum(importance.get(c, 0.0) for c in drifted) / total if importance else math.nan
         text.append(
-            f"The model meets values of {len(drifted)} feature(s) that it rarely saw in training"
+            f"{len(drifted)} feature(s) moved away from what the model saw in training"
             + (f"; together they carry {_pct(share)} of the monitored features' importance (mean |SHAP|)"
                if importance else "")
-            + ". Its scores for those clients rest on patterns learnt elsewhere in the data, so the holdout's "
-              "measured performance is a weaker guarantee for them.")
+            + ". Where the new values are rare in the training data, the scores rest on patterns learnt from few "
+              "clients, so the holdout's measured performance is a weaker guarantee for them.")
     if score_moved:
         text.append("The distribution of the predicted probability moved: at the fixed threshold the share of refused "
                     "applications changes with it, whether or not the clients' risk really changed. Check the "
