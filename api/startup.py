@@ -83,28 +83,39 @@ def _runtime(model: LoadedModel, con: duckdb.DuckDBPyConnection, snapshot: str, 
 def build_service(settings: Settings) -> ScoringService:
     """Everything a worker needs; StartupError with a readable message when something does not fit."""
     started = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def step(name: str) -> None:
+        steps[name] = round(time.perf_counter() - started - sum(steps.values()), 2)
+
     try:
         load_keys(settings)
         model = load_model(settings)
+        step("model")
         con = open_warehouse(settings.duckdb_path)
         version = resolve_version(con, model.feature_version)
         runtime_model = model.scorer
         check_signature(con, version.snapshot, model.input_schema, runtime_model.numeric, runtime_model.categorical)
         sample = sample_clients(con, version.snapshot)
         runtime = _runtime(model, con, version.snapshot, sample)
+        step("checks")
         n_rows = con.sql(f"select count(*) from {version.snapshot}").fetchall()[0][0]
         key = cache_key(model.facts.source, model.facts.run_id, version, n_rows, runtime.features)
         matrix = load_matrix(con, version.snapshot, runtime, settings.api_cache_dir, key)
         _check_matrix(matrix, runtime, con, version.snapshot, sample)
+        step("matrix")
         features = _feature_logic(settings, con, version, sample, matrix)
+        step("dbt SQL")
         profiles = version.profiles or "marts.client_profiles"
         population = Population.load(con, profiles, version.snapshot)
         events = EventStore(settings.events_url)
+        step("population and events")
     except (ModelLoadError, FeatureStoreError, FeatureLogicError, ValueError, OSError, duckdb.Error) as error:
         raise StartupError(str(error).splitlines()[0] if isinstance(error, duckdb.Error) else str(error)) from None
     seconds = time.perf_counter() - started
-    log.info("ready: %s version %s, feature version %s, %d clients, threshold %.4f, %.1f s", model.facts.name,
-             model.facts.version, version.feature_version, len(matrix.ids), model.threshold, seconds)
+    log.info("ready: %s version %s, feature version %s, %d clients, threshold %.4f, %.1f s (%s)", model.facts.name,
+             model.facts.version, version.feature_version, len(matrix.ids), model.threshold, seconds,
+             ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
     return ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events, seconds)
 
 
