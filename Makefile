@@ -9,7 +9,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup data load run test lint bench-data clean features dbt-docs bench-features
+.PHONY: help setup data load run up test lint bench-data clean features dbt-docs bench-features
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -29,8 +29,14 @@ data: setup ## write synthetic Kaggle-format files into $HC_DATA_DIR [CLIENTS=N 
 load: setup ## load the CSVs of $HC_DATA_DIR into DuckDB schema raw
 	$(PY) -m warehouse.load
 
-run: setup ## the main job: data (or the real files already in $HC_DATA_DIR)
+run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features, model, then serve API + dashboard + MLflow UI [CLIENTS=N PROFILE=...]
 	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
+	$(MAKE) --no-print-directory features
+	$(MAKE) --no-print-directory train PROFILE=$(PROFILE)
+	$(MAKE) --no-print-directory up
+
+up: setup ## serve what is built: the API, the dashboard and the MLflow UI together, until Ctrl-C (prints the addresses and a dev key)
+	$(PY) -m scripts.stack
 
 test: setup browser-deps ## the whole test suite
 	$(PY) -m ruff check .

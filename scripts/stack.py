@@ -1,0 +1,98 @@
+"""Serve the product together: the scoring API, the advisor dashboard and the MLflow UI, until Ctrl-C.
+
+Started by `make run` after the data, features and model are built (or by `make up` alone). When no API key is
+configured (HC_API_KEYS / HC_API_KEY_FILE), a development key is generated for this run and given to both the API
+and the dashboard. Each service logs to reports/logs/<service>.log; the three addresses are printed once all answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from common.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _wait(url: str, proc: subprocess.Popen, name: str, timeout: float, headers: dict | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {proc.returncode}: see its log")
+        try:
+            if httpx.get(url, timeout=2, headers=headers).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} did not answer {url} within {timeout:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dashboard-port", type=int, default=int(os.environ.get("HC_DASHBOARD_PORT", 8501)),
+                        help="dashboard port (HC_DASHBOARD_PORT, default 8501)")
+    parser.add_argument("--mlflow-port", type=int, default=5000, help="MLflow UI port (default 5000)")
+    args = parser.parse_args()
+    settings = get_settings()
+    env = dict(os.environ)
+    key = settings.api_keys.split(",")[0].strip() if settings.api_keys else ""
+    if not key and not settings.api_key_file:
+        key = secrets.token_urlsafe(24)
+        env["HC_API_KEYS"] = key
+    api_url = f"http://{settings.api_host}:{settings.api_port}"
+    env.update({"HC_API_URL": api_url, "HC_API_KEY": env.get("HC_API_KEY", key),
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
+    tracking = subprocess.run([sys.executable, "-m", "training", "--print-tracking-uri"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    commands = {
+        "api": [sys.executable, "-m", "api", "serve"],
+        "dashboard": [sys.executable, "-m", "dashboard", "--port", str(args.dashboard_port)],
+        "mlflow": [sys.executable, "-m", "mlflow", "ui", "--host", "127.0.0.1", "--port", str(args.mlflow_port),
+                   "--backend-store-uri", tracking],
+    }
+    logs = settings.reports_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(logs / f"{name}.log", "w"),  # noqa: SIM115
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+             for name, cmd in commands.items()}
+    try:
+        _wait(f"{api_url}/health", procs["api"], "the API", 60)
+        _wait(f"http://127.0.0.1:{args.dashboard_port}/_stcore/health", procs["dashboard"], "the dashboard", 60)
+        _wait(f"http://127.0.0.1:{args.mlflow_port}/health", procs["mlflow"], "the MLflow UI", 90)
+        print(f"\nAPI        {api_url}/docs   (X-API-Key: {env['HC_API_KEY'] or 'from HC_API_KEY_FILE'})")
+        print(f"Dashboard  http://127.0.0.1:{args.dashboard_port}")
+        print(f"MLflow UI  http://127.0.0.1:{args.mlflow_port}")
+        print(f"Logs in {logs}/. Ctrl-C stops all three.", flush=True)
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(1)
+        stopped = [n for n, p in procs.items() if p.poll() is not None]
+        print(f"{', '.join(stopped)} stopped: see {logs}/", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as err:
+        print(f"error: {err} ({logs}/)", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()
