@@ -128,7 +128,7 @@ def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.Data
         _data(s), _cost(s),
         "## Candidates (from the simplest to the most complex, then Optuna on the two best families)\nOOF = pooled "
         "out-of-fold predictions at the candidate's own threshold; fold std = standard deviation of the cost "
-        "over folds; holdout = mean of the 5 fold models (never used to choose).\n",
+        f"over folds; holdout = mean of the {s['n_splits']} fold models (never used to choose).\n",
         _table(shown), "", _champion(s), _oracle(s),
         "## Global importance (mean |SHAP| in log-odds, training sample)\n",
         _table(importance.head(15)), "\n![SHAP summary](model_card/shap_summary.png)\n",

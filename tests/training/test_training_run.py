@@ -80,3 +80,9 @@ def test_model_card_lists_every_candidate_and_the_leakage_provenance(trained):
         tracking_uri=trained.settings.mlflow_tracking_uri))
     assert list(importance.columns) == ["feature", "label_fr", "mean_abs_shap"]
     assert importance["mean_abs_shap"].is_monotonic_decreasing
+
+
+def test_model_card_names_the_champion_and_its_reasons(trained):
+    card = (trained.settings.reports_dir / "model_card.md").read_text()
+    assert f"`{trained.summary['champion']['name']}`" in card
+    assert "Why: lowest out-of-fold business cost" in card
