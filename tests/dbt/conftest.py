@@ -12,18 +12,6 @@ from featurestore_helpers import HISTORY_FILES, WAREHOUSE, build_options, in_wor
 from dbt_project.pipeline.build import BuildResult, build
 from warehouse.load import load_raw
 
-# The key-consistent genuine slice (../shared/homecredit/real_samples), as in tests/warehouse/conftest.py.
-REAL_SLICE = {
-    "application_train.csv": "srinivasaprasad9999__Fintech-Loan-Risk-Analysis-/application.csv",
-    "application_test.csv": "Ryotaro-Fujiwara-san__credit-scoring-transformer/application_test.csv",
-    "bureau.csv": "srinivasaprasad9999__Fintech-Loan-Risk-Analysis-/bureau.csv",
-    "bureau_balance.csv": "srinivasaprasad9999__Fintech-Loan-Risk-Analysis-/bureau_balance.csv",
-    "previous_application.csv": "Gnaneshwar97__DE-BFSI/previous_application_sample.csv",
-    "POS_CASH_balance.csv": "srinivasaprasad9999__Fintech-Loan-Risk-Analysis-/pos_cash_balance.csv",
-    "installments_payments.csv": "srinivasaprasad9999__Fintech-Loan-Risk-Analysis-/installments_payments.csv",
-    "credit_card_balance.csv": "srinivasaprasad9999__Fintech-Loan-Risk-Analysis-/credit_card_balance.csv",
-}
-
 
 @pytest.fixture(scope="session")
 def dbt_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -73,27 +61,10 @@ def applications_only(synthetic_data: tuple[Path, Path], tmp_path: Path) -> Path
     return folder
 
 
-def _copy_genuine(source: Path, target: Path) -> None:
-    """Kaggle names: DEFAULTED becomes TARGET; R's unquoted NA becomes Kaggle's empty field."""
-    text = source.read_text(encoding="utf-8-sig")
-    if target.name == "application_train.csv":
-        header, rest = text.split("\n", 1)
-        text = header.replace("DEFAULTED", "TARGET") + "\n" + rest
-    elif target.name == "previous_application.csv":
-        lines = [",".join("" if field == "NA" else field for field in line.split(",")) for line in text.split("\n")]
-        text = "\n".join(lines)
-    target.write_text(text, encoding="utf-8")
-
-
 @pytest.fixture
-def genuine_slice(shared_dir: Path, tmp_path: Path) -> Path:
+def genuine_slice(real_slice: Path, tmp_path: Path) -> Path:
     """The genuine key-consistent slice under the Kaggle file names, in a temporary folder."""
-    samples = shared_dir / "homecredit" / "real_samples"
-    folder = tmp_path / "genuine"
-    folder.mkdir()
-    for kaggle_name, genuine in REAL_SLICE.items():
-        _copy_genuine(samples / genuine, folder / kaggle_name)
-    return folder
+    return Path(shutil.copytree(real_slice, tmp_path / "genuine"))
 
 
 @pytest.fixture
