@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "stopped at the end; --running or --api-url use an API already running (its events are then "
                     "read from HC_EVENTS_URL). Exit 0 when (a) raises no alert and (b) raises one naming drifted "
                     "features; outcome in <HC_REPORTS_DIR>/simulate/simulation.md.")
-    simulate.add_argument("--clients", type=int, default=2000, help="test clients replayed in each pass")
+    simulate.add_argument("--clients", type=int, default=1000, help="test clients replayed in each pass")
     simulate.add_argument("--seed", type=int, default=0, help="seed of the client sample and of the injected drift")
     simulate.add_argument("--running", action="store_true", help="use the API running at HC_API_URL")
     simulate.add_argument("--api-url", default=None, help="use the API running at this base URL")

@@ -40,3 +40,30 @@ def test_drift_report_files_and_verdict(tmp_path, drift: bool) -> None:
         assert ("**0 of 8 monitored features drift** (share 0.00, carrying 0.0% of their importance); the alert "
                 "threshold is 0.30 or 30% of the importance: not crossed.") in markdown
         assert "The new clients resemble the clients the model was trained on" in markdown
+
+
+class FakeSnapshot:
+    """Writes an HTML file of a given size, like Evidently's snapshot.save_html."""
+
+    def __init__(self, megabytes: float) -> None:
+        self.megabytes = megabytes
+
+    def save_html(self, path: str) -> None:
+        with open(path, "w") as out:
+            out.write("x" * int(self.megabytes * 1e6))
+
+
+def test_an_html_report_over_budget_is_rendered_again_on_sampled_rows(tmp_path) -> None:
+    from monitoring.evidently_drift import save_html
+
+    calls = []
+
+    def resample() -> FakeSnapshot:
+        calls.append(1)
+        return FakeSnapshot(0.5)
+
+    small = save_html(FakeSnapshot(0.2), tmp_path / "a.html", max_mb=1.0, resample=resample)
+    assert (small["megabytes"], small["sampled"], calls) == (0.2, False, [])
+    big = save_html(FakeSnapshot(1.5), tmp_path / "b.html", max_mb=1.0, resample=resample)
+    assert (big["megabytes"], big["sampled"], calls) == (0.5, True, [1])
+    assert (tmp_path / "b.html").stat().st_size == 500_000
