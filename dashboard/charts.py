@@ -167,25 +167,28 @@ def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict
         client: `x`, `y` and `label` of the client, or None.
     """
     legend = alt.selection_point(fields=["decision"], bind="legend", name="decision_choisie")
+    present = [i for i, words in enumerate(POINT_COLOR.domain) if words in set(points["decision"])] or [0, 1]
+    color = alt.Scale(domain=[POINT_COLOR.domain[i] for i in present], range=[POINT_COLOR.range[i] for i in present])
+    shape = alt.Scale(domain=[POINT_SHAPE.domain[i] for i in present], range=[POINT_SHAPE.range[i] for i in present])
     dots = alt.Chart(points.assign(x_text=[fmt.value_text(v) for v in points["x"]],
-                                   y_text=[fmt.value_text(v) for v in points["y"]])).mark_point(filled=True, size=60).encode(
+                                   y_text=[fmt.value_text(v) for v in points["y"]])).mark_point(filled=True, size=70).encode(
         x=alt.X("x:Q", title=x_label, scale=alt.Scale(zero=False), axis=NUMBER_AXIS),
         y=alt.Y("y:Q", title=y_label, scale=alt.Scale(zero=False), axis=NUMBER_AXIS),
-        color=alt.Color("decision:N", scale=POINT_COLOR, legend=alt.Legend(title="Décision (cliquer pour filtrer)",
-                                                                           orient="top", labelFontSize=FONT)),
-        shape=alt.Shape("decision:N", scale=POINT_SHAPE, legend=None),
-        opacity=alt.condition(legend, alt.value(0.75), alt.value(0.08)),
+        color=alt.Color("decision:N", scale=color, legend=alt.Legend(title="Décision (cliquer pour filtrer)",
+                                                                     orient="top", labelFontSize=FONT)),
+        shape=alt.Shape("decision:N", scale=shape, legend=None),
+        opacity=alt.condition(legend, alt.value(1.0), alt.value(0.08)),  # opaque: marks keep their 3:1 contrast
         tooltip=[alt.Tooltip("x_text:N", title=x_label), alt.Tooltip("y_text:N", title=y_label),
                  alt.Tooltip("decision:N", title="Décision")],
     ).add_params(legend).interactive()
     if not client:
-        return readable(alt.layer(dots).properties(height=360, title=f"{y_label} selon {x_label}"))
+        return readable(alt.layer(dots).properties(height=420, title=f"{y_label} selon {x_label}"))
     mark = alt.Chart(pd.DataFrame([client]))
     return readable(alt.layer(
         dots,
         mark.mark_point(shape="diamond", size=420, filled=True, color=CLIENT, stroke="white", strokeWidth=1.5).encode(x="x:Q", y="y:Q"),
         mark.mark_text(align="left", dx=14, fontSize=FONT, fontWeight="bold", color=CLIENT).encode(x="x:Q", y="y:Q", text="label:N"),
-    ).properties(height=360, title=f"{y_label} selon {x_label}"))
+    ).properties(height=420, title=f"{y_label} selon {x_label}"))
 
 
 def rates_chart(rows: pd.DataFrame) -> alt.LayerChart:

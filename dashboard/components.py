@@ -56,23 +56,20 @@ def parse_client_id(value: object) -> int | None:
 def _listed_ids() -> list[int]:
     try:
         return api_client.client_ids()
-    except api_client.ApiError:  # an API without a list of clients: suggestions come from the session
+    except api_client.ApiError:  # the list is a convenience: without it, numbers are typed
         return []
 
 
 def _suggestions(current: int | None) -> list[int]:
-    """Clients offered in the list: the API's list, else the clients seen in this session and those similar to
-    the current one."""
-    listed = _listed_ids()
-    if listed:
-        return listed
+    """Clients offered in the list: those seen in this session, those similar to the current one, then the
+    first clients the API lists (any other number can be typed)."""
     similar: list[int] = []
     if current is not None:
         try:
             similar = [n["client_id"] for n in api_client.similar_clients(current)["neighbours"]]
         except api_client.ApiError:
             similar = []
-    return list(dict.fromkeys([*st.session_state.get(RECENT_KEY, []), *similar]))
+    return list(dict.fromkeys([*st.session_state.get(RECENT_KEY, []), *similar, *_listed_ids()]))
 
 
 def client_picker(page: str) -> int | None:
@@ -83,13 +80,12 @@ def client_picker(page: str) -> int | None:
     current = st.session_state.get(CLIENT_KEY)
     if current is None and "client" in st.query_params:
         current = parse_client_id(st.query_params["client"])
-    suggestions = _suggestions(current)
-    options = suggestions if current is None or current in suggestions else [current, *suggestions]
+    options = list(dict.fromkeys(([] if current is None else [current]) + _suggestions(current)))
     choice = st.selectbox(
         "Numéro du client", options, index=options.index(current) if current in options else None,
         key=f"picker_{page}", accept_new_options=True, placeholder="Tapez ou choisissez un numéro de client",
         help="Tapez le numéro (par exemple 100002) puis Entrée, ou choisissez-le dans la liste : clients déjà "
-             "consultés et clients similaires au client affiché.")
+             "consultés, clients similaires au client affiché, puis les premiers numéros.")
     if choice is None:
         return None
     client_id = parse_client_id(choice)

@@ -110,11 +110,19 @@ def test_scatter_shows_decisions_by_shape_and_colour_and_labels_the_client():
     spec = charts.scatter_chart(POINTS, "Âge (ans)", "Revenu annuel", {"x": 33.0, "y": 150000.0, "label": "Client 100002"}).to_dict()
     dots, diamond, label = spec["layer"]
     assert dots["encoding"]["shape"]["field"] == "decision" == dots["encoding"]["color"]["field"]
-    assert dots["encoding"]["shape"]["scale"]["range"] == ["circle", "triangle-up", "square"]
+    assert dots["encoding"]["shape"]["scale"]["range"] == ["circle", "triangle-up"]  # only the decisions present
+    assert dots["encoding"]["opacity"]["condition"]["value"] == 1.0  # no transparency that would fade the contrast
     assert diamond["mark"]["shape"] == "diamond" and diamond["mark"]["size"] > 5 * dots["mark"]["size"]
     assert label["mark"]["type"] == "text" and label["encoding"]["text"]["field"] == "label"
     params = [p for layer in spec["layer"] for p in layer.get("params", [])] + spec.get("params", [])
     assert any(p.get("bind") == "legend" for p in params) and any(p.get("bind") == "scales" for p in params)
+
+
+def test_scatter_marks_points_without_decision_by_a_third_shape():
+    points = POINTS.assign(decision=["Crédit accordé", "Décision non fournie", "Crédit accordé"])
+    dots = charts.scatter_chart(points, "x", "y", None).to_dict()["layer"][0]
+    assert dots["encoding"]["shape"]["scale"] == {"domain": ["Crédit accordé", "Décision non fournie"],
+                                                  "range": ["circle", "square"]}
 
 
 def test_distributions_mark_the_client_with_a_shape_and_words():

@@ -75,10 +75,16 @@ def test_client_page_without_client_asks_for_one(dashboard_env):
 
 
 def test_client_page_choosing_a_similar_client_in_the_list(dashboard_env):
-    """The list offers the clients seen in the session and those similar to the current one (typing: browser test)."""
+    """The list offers the clients seen in the session, those similar to the current one, then the API's first
+    clients (typing a number: browser test)."""
+    import httpx
+
+    similar = httpx.get(f"{dashboard_env.url}/v1/population/similar/{dashboard_env.accepted}",
+                        headers={"X-API-Key": dashboard_env.key}).json()["neighbours"]
     at = run_page("client", dashboard_env.accepted)
     picker = at.selectbox(key="picker_client")
-    assert picker.options[0] == str(dashboard_env.accepted) and len(picker.options) == 101
+    assert picker.options[:4] == [str(dashboard_env.accepted)] + [str(n["client_id"]) for n in similar[:3]]
+    assert len(picker.options) > 1000  # + the first 1,000 clients of GET /v1/clients
     other = int(picker.options[5])
     picker.select(other).run()
     assert not at.exception
@@ -148,6 +154,7 @@ def test_comparison_scatter_axes_can_be_changed(dashboard_env):
     scatter = at.table[-1].value
     assert list(scatter.columns) == ["Montant du crédit", "Annuité", "Décision"]
     assert len(scatter) == 100
+    assert set(scatter["Décision"]) == {"Crédit accordé", "Crédit refusé"}  # the API's decision for each similar client
 
 
 def test_simulation_shows_what_changes(dashboard_env):
