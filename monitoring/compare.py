@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from common.settings import Settings
-from monitoring.evidently_drift import drift_table, parse_snapshot, run_report
+from monitoring.evidently_drift import ColumnDrift, drift_table, parse_snapshot, run_report
 from monitoring.statistics import missing_shares, score_shift, shift_p_value
 
 SCORE = "probability"
@@ -60,9 +60,16 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame, features: list[str],
         importance: global importance of each feature (mean |SHAP|), for the importance-weighted drifted share.
     """
     columns = features + ([score] if score else [])
-    snapshot = run_report(reference, current, columns, thresholds.drift_share)
-    drifts, evidently_count = parse_snapshot(snapshot.dict(), columns)
+    # Evidently refuses a column without any value on one side; such a column is judged by its missing share
+    comparable = [c for c in columns if reference[c].notna().any() and current[c].notna().any()]
+    snapshot, evidently_count, drifts = None, {"count": 0, "share": 0.0}, []
+    if comparable:
+        snapshot = run_report(reference, current, comparable, thresholds.drift_share)
+        drifts, evidently_count = parse_snapshot(snapshot.dict(), comparable)
+    drifts += [ColumnDrift(c, "not compared: no value on one side", math.nan, math.nan, False)
+               for c in columns if c not in comparable]
     table = drift_table(drifts).rename(columns={"drifted": "evidently_drifted"})
+    table = table.set_index("column").loc[columns].reset_index()
     table["p_value"] = [shift_p_value(reference[c], current[c]) for c in columns]
     table["value_drifted"] = table["evidently_drifted"] & (table["p_value"] < thresholds.p_value)
     missing = missing_shares(reference, current, features, thresholds.missing_share)

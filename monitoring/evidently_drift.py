@@ -131,12 +131,15 @@ def drift_table(column_drifts: list[ColumnDrift]) -> pd.DataFrame:
     return pd.DataFrame([vars(c) for c in column_drifts], columns=["column", "method", "threshold", "score", "drifted"])
 
 
-def save_html(snapshot, path: Path, max_mb: float, resample=None) -> dict:
+def save_html(snapshot, path: Path, max_mb: float, resample=None) -> dict | None:
     """Write the HTML report; if it exceeds `max_mb`, call `resample()` for a snapshot on fewer rows and retry.
 
     Returns:
-        {"path", "megabytes", "sampled"}: where it went, its size, and whether rows were sampled for it.
+        {"path", "megabytes", "sampled"}: where it went, its size, and whether rows were sampled for it
+        (None when there is no snapshot: no column had values on both sides).
     """
+    if snapshot is None:
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     snapshot.save_html(str(path))
     size = path.stat().st_size / 1e6

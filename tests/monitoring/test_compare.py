@@ -44,3 +44,22 @@ def test_score_shift_alert_on_psi() -> None:
     [alert] = drift_alerts(summary, THRESHOLDS)
     assert alert["kind"] == "score_shift" and alert["value"] == 0.25
     assert drift_alerts({**summary, "score": {**summary["score"], "psi": 0.19}}, THRESHOLDS) == []
+
+
+def test_a_feature_with_no_value_in_the_window_is_reported_not_a_crash() -> None:
+    import numpy as np
+
+    from monitoring.compare import compare
+
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000),
+                              "c": rng.choice(np.array(["x", "y"], dtype=object), 3000), "probability": rng.random(3000)})
+    current = pd.DataFrame({"a": np.nan, "b": rng.normal(size=500), "c": pd.Series([None] * 500, dtype=object),
+                            "probability": rng.random(500)})
+    result = compare(reference, current, ["a", "b", "c"], THRESHOLDS)  # Evidently alone raises on "a" and "c"
+    assert result.summary["drifted_features"] == ["a", "c"]
+    assert result.summary["missing_drifted"] == ["a", "c"]
+    rows = result.table.set_index("column")
+    assert rows.loc["a", "method"] == "not compared: no value on one side"
+    assert rows.loc["b", "method"] == "Wasserstein distance (normed)"
+    assert [a["kind"] for a in result.summary["alerts"]] == ["feature_drift"]
