@@ -52,6 +52,14 @@ def _upper_bound(*probabilities: float) -> float:
     return min(1.0, max(0.3, math.ceil(max(probabilities) * 17) / 10))
 
 
+def _halo_label(base: alt.Chart, dx: int) -> tuple[alt.Chart, alt.Chart]:
+    """The client's label in bold black on a white outline, readable over bars and points."""
+    text = {"align": "left", "dx": dx, "fontSize": FONT, "fontWeight": "bold"}
+    encoding = {"x": "x:Q", "y": "y:Q", "text": "label:N"}
+    return (base.mark_text(**text, stroke="white", strokeWidth=4, strokeJoin="round").encode(**encoding),
+            base.mark_text(**text, color=CLIENT).encode(**encoding))
+
+
 def score_gauge(probability: float, threshold: float, decision: str) -> alt.LayerChart:
     """The client's probability of default as a bar labelled with the decision, the threshold as a labelled line."""
     words = fmt.decision_words(decision)[0]
@@ -128,7 +136,7 @@ def numeric_distribution_chart(bins: pd.DataFrame, variable_label: str, client_v
         bars,
         client.mark_rule(color=CLIENT, strokeWidth=2).encode(x="x:Q"),
         client.mark_point(shape="diamond", size=260, filled=True, color=CLIENT, stroke="white").encode(x="x:Q", y="y:Q"),
-        client.mark_text(align="left", dx=12, fontSize=FONT, fontWeight="bold", color=CLIENT).encode(x="x:Q", y="y:Q", text="label:N"),
+        *_halo_label(client, dx=12),
     ).properties(height=280, title=f"Répartition : {variable_label}"))
 
 
@@ -187,7 +195,7 @@ def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict
     return readable(alt.layer(
         dots,
         mark.mark_point(shape="diamond", size=420, filled=True, color=CLIENT, stroke="white", strokeWidth=1.5).encode(x="x:Q", y="y:Q"),
-        mark.mark_text(align="left", dx=14, fontSize=FONT, fontWeight="bold", color=CLIENT).encode(x="x:Q", y="y:Q", text="label:N"),
+        *_halo_label(mark, dx=14),
     ).properties(height=420, title=f"{y_label} selon {x_label}"))
 
 

@@ -108,7 +108,8 @@ def test_contributions_point_right_for_risk_and_carry_signed_labels():
 def test_scatter_shows_decisions_by_shape_and_colour_and_labels_the_client():
     """WCAG 1.4.1: decisions differ by shape too; the client is a large labelled diamond."""
     spec = charts.scatter_chart(POINTS, "Âge (ans)", "Revenu annuel", {"x": 33.0, "y": 150000.0, "label": "Client 100002"}).to_dict()
-    dots, diamond, label = spec["layer"]
+    dots, diamond, halo, label = spec["layer"]
+    assert halo["mark"]["stroke"] == "white" and halo["encoding"]["text"]["field"] == "label"
     assert dots["encoding"]["shape"]["field"] == "decision" == dots["encoding"]["color"]["field"]
     assert dots["encoding"]["shape"]["scale"]["range"] == ["circle", "triangle-up"]  # only the decisions present
     assert dots["encoding"]["opacity"]["condition"]["value"] == 1.0  # no transparency that would fade the contrast
@@ -127,7 +128,7 @@ def test_scatter_marks_points_without_decision_by_a_third_shape():
 
 def test_distributions_mark_the_client_with_a_shape_and_words():
     numeric = charts.numeric_distribution_chart(BINS, "Âge (ans)", 35.0, "Client 100002 : 35 ans").to_dict()
-    assert [m["type"] for m in _marks(numeric)] == ["bar", "rule", "point", "text"]
+    assert [m["type"] for m in _marks(numeric)] == ["bar", "rule", "point", "text", "text"]
     assert numeric["layer"][2]["mark"]["shape"] == "diamond"
     categorical = charts.categorical_distribution_chart(COUNTS, "Type de revenu", "Retraité", "Client 100002").to_dict()
     rows = next(iter(categorical["datasets"].values()))
