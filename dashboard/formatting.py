@@ -55,6 +55,12 @@ VALUE_WORDS = {  # Kaggle codes shown to advisers in French
     "House / apartment": "Maison / appartement", "With parents": "Chez les parents",
     "Municipal apartment": "Logement municipal", "Rented apartment": "Location",
     "Office apartment": "Logement de fonction", "Co-op apartment": "Coopérative",
+    "Laborers": "Ouvriers", "Low-skill Laborers": "Ouvriers peu qualifiés", "Core staff": "Personnel qualifié",
+    "Accountants": "Comptables", "Managers": "Cadres", "Drivers": "Chauffeurs", "Sales staff": "Commerciaux",
+    "Cleaning staff": "Personnel d'entretien", "Cooking staff": "Cuisiniers", "Private service staff": "Services à la personne",
+    "Medicine staff": "Personnel médical", "Security staff": "Sécurité", "High skill tech staff": "Techniciens qualifiés",
+    "Waiters/barmen staff": "Serveurs / barmans", "Realty agents": "Agents immobiliers", "Secretaries": "Secrétaires",
+    "IT staff": "Informaticiens", "HR staff": "Ressources humaines",
 }
 
 
