@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 BASE = "_base_value"
+# the final estimator gets the transformed row as an array: same values as the frame the pipeline passes it
+warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
 
 
 def _single_threaded(estimator: Any) -> None:
@@ -131,22 +134,23 @@ class ModelRuntime:
 
     # -- start-up check ----------------------------------------------------------------------------------
     def verify(self, X: pd.DataFrame) -> bool:
-        """Use the fast path only if it reproduces the scorer exactly on `X` (prepared rows), row by row."""
-        prepared = self.scorer.prepare(X)
-        reference = self.full_transform(prepared)
-        expected = self.scorer.predict_proba(prepared)
-        expected_contrib = None if self.explainer is None else self.scorer.contributions(prepared)
-        rows = prepared.to_dict("records")
+        """Use the fast path only if it reproduces the scorer's own methods exactly, one row at a time.
+
+        One row at a time because that is how requests are scored: a batch can differ from single rows in
+        the last bit for a linear model (the BLAS dot product groups the sums differently).
+        """
         self.fast = len(self.transforms) == 1 and hasattr(self.transforms[0], "transformers_")
+        prepared = self.scorer.prepare(X)
         try:
-            for i, row in enumerate(rows):
-                numeric, categorical = self.blocks([row])
+            for i in range(len(prepared)):
+                row = prepared.iloc[[i]]
+                numeric, categorical = self.blocks(row.to_dict("records"))
                 transformed = self.transform(numeric, categorical)
-                same = np.array_equal(transformed[0], reference[i], equal_nan=True)
-                same = same and self.probability(transformed)[0] == expected[i]
-                if expected_contrib is not None:
-                    got = self.contributions(numeric, categorical, transformed).iloc[0].to_numpy()
-                    same = same and np.array_equal(got, expected_contrib.iloc[i].to_numpy(), equal_nan=True)
+                same = np.array_equal(transformed, self.full_transform(row), equal_nan=True)
+                same = same and self.probability(transformed)[0] == self.scorer.predict_proba(row)[0]
+                if self.explainer is not None:
+                    got = self.contributions(numeric, categorical, transformed).to_numpy()
+                    same = same and np.array_equal(got, self.scorer.contributions(row).to_numpy(), equal_nan=True)
                 if not same:
                     raise ValueError(f"row {i} differs")
         except Exception as error:  # noqa: BLE001 - any failure means: use the scorer's own path

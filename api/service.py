@@ -59,11 +59,18 @@ class ScoringService:
     population: Population
     events: EventStore
     startup_seconds: float = 0.0
+    # False when the cached transformed rows (built in batches) differ from one-row transforms in the last bit
+    use_cached_rows: bool = True
 
     def close(self) -> None:
         """Release the warehouse connection and the event store."""
         self.cursors.close()
         self.events.dispose()
+
+    def stored_equals_posted(self, client_ids: list[int]) -> list[int]:
+        """Clients whose stored score differs from the score of their stored application posted unchanged."""
+        return [c for c in client_ids
+                if self.score_client(c).probability != self.score_application(self.application(c), c).probability]
 
     # -- facts -------------------------------------------------------------------------------------------
     def model_info(self, top: int) -> dict[str, Any]:
@@ -92,6 +99,8 @@ class ScoringService:
         """Score of a client of the feature version, from its model-ready row."""
         i = self._row(client_id)
         numeric, transformed = self.matrix.model_rows(i)
+        if not self.use_cached_rows:
+            transformed = self.runtime.transform(numeric, self.matrix.categorical_block(i))
         p = float(self.runtime.probability(transformed)[0])
         return Scored(p, self.runtime.decide(p), self.matrix.record(i), numeric, transformed,
                       lambda: self.matrix.categorical_block(i))

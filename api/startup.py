@@ -112,11 +112,26 @@ def build_service(settings: Settings) -> ScoringService:
         step("population and events")
     except (ModelLoadError, FeatureStoreError, FeatureLogicError, ValueError, OSError, duckdb.Error) as error:
         raise StartupError(str(error).splitlines()[0] if isinstance(error, duckdb.Error) else str(error)) from None
+    service = ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events)
+    _check_consistency(service, sample)
+    step("consistency")
     seconds = time.perf_counter() - started
+    service.startup_seconds = seconds
     log.info("ready: %s version %s, feature version %s, %d clients, threshold %.4f, %.1f s (%s)", model.facts.name,
              model.facts.version, version.feature_version, len(matrix.ids), model.threshold, seconds,
              ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
-    return ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events, seconds)
+    return service
+
+
+def _check_consistency(service: ScoringService, sample: list[int]) -> None:
+    """Posting a client's stored application unchanged must give exactly its stored score."""
+    if service.stored_equals_posted(sample):
+        log.warning("cached transformed rows differ from one-row transforms: scores by id transform on the fly")
+        service.use_cached_rows = False
+        differing = service.stored_equals_posted(sample)
+        if differing:
+            raise StartupError(f"posted applications do not reproduce the stored scores of clients {differing[:5]}: "
+                               "the model's preprocessing is not deterministic row by row")
 
 
 def _check_matrix(matrix: ClientMatrix, runtime: ModelRuntime, con: duckdb.DuckDBPyConnection, snapshot: str,

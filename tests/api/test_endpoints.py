@@ -215,7 +215,15 @@ def test_posting_the_unmodified_application_returns_exactly_the_stored_score(cli
 
 def test_posted_applications_use_the_verified_fast_path(service) -> None:
     assert service.features.use_fast and service.features.history_lookup is not None
-    assert service.runtime.fast
+    assert service.runtime.fast and service.use_cached_rows
+
+
+def test_scores_by_id_from_cached_rows_equal_one_row_transforms(service, clients: dict,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    cached = [service.score_client(c).probability for c in clients.values()]
+    monkeypatch.setattr(service, "use_cached_rows", False)
+    assert [service.score_client(c).probability for c in clients.values()] == cached
+    assert service.stored_equals_posted(list(clients.values())) == []
 
 
 def test_posted_application_is_the_raw_application_row(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
