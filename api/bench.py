@@ -206,13 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: `apt-get install wrk` (Debian) and run again", file=sys.stderr)
         return 2
-    from api.registry import registry_facts
-    from api.store import open_warehouse, resolve_version
+    from api.registry import ModelLoadError, registry_facts
+    from api.store import FeatureStoreError, open_warehouse, resolve_version
 
     settings = get_settings()
-    facts = registry_facts(settings)
-    with open_warehouse(settings.duckdb_path) as con:
-        version = resolve_version(con, facts.tags.get("feature_version"))
+    try:
+        facts = registry_facts(settings)
+        with open_warehouse(settings.duckdb_path) as con:
+            version = resolve_version(con, facts.tags.get("feature_version"))
+    except (ModelLoadError, FeatureStoreError) as error:
+        print(f"cannot benchmark: {error}", file=sys.stderr)
+        return 2
     lines = sample_requests(settings, version.snapshot, args.clients, args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     api_port, mlflow_port = free_port(), free_port()
