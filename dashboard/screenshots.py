@@ -18,6 +18,17 @@ from dashboard.settings import get_settings
 ZOOMS = (1.0, 2.0)
 
 
+def first_client() -> int | None:
+    """The API's first client (GET /v1/clients?limit=1), or None when it cannot say."""
+    settings = get_settings()
+    try:
+        answer = httpx.get(f"{settings.api_url}/v1/clients", params={"limit": 1}, timeout=10,
+                           headers={"X-API-Key": settings.api_key.get_secret_value()}).json()
+        return int(answer["clients"][0])
+    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def check_api(client_id: int) -> str | None:
     """None when the API answers for this client, else what is wrong (in English, for the operator)."""
     settings = get_settings()
@@ -60,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the options, check the API, take the screenshots."""
     parser = argparse.ArgumentParser(prog="python -m dashboard.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("reports/screenshots"), help="folder of the PNG files (default %(default)s)")
-    parser.add_argument("--client", type=int, default=100002, help="client shown on the client pages (default %(default)s)")
+    parser.add_argument("--client", type=int, help="client shown on the client pages (default: the API's first client)")
     parser.add_argument("--url", help="a dashboard already running (default: start one on a free loopback port)")
     args = parser.parse_args(argv)
+    args.client = args.client or first_client() or 100002
     problem = check_api(args.client)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
