@@ -116,3 +116,17 @@ def test_a_posted_invalid_field_comes_back_as_a_french_message(live_api, monkeyp
         api_client.score_application(fields, None, form.LABELS)
     assert caught.value.status == 422
     assert caught.value.message == "Valeur invalide : « Montant du crédit demandé » : doit être supérieur ou égal à 0."
+
+
+def test_screenshots_cli_checks_the_api_first(live_api, monkeypatch, capsys):
+    from live_api import point_dashboard_at
+
+    from dashboard import screenshots
+
+    point_dashboard_at(live_api.url, live_api.key, monkeypatch)
+    assert screenshots.first_client() == min(live_api.client_ids)
+    assert screenshots.check_api(live_api.accepted) is None
+    assert screenshots.main(["--client", "999999999", "--out", "unused"]) == 1
+    assert "client 999999999 is unknown to the API" in capsys.readouterr().err
+    point_dashboard_at(live_api.url, "wrong-key", monkeypatch)
+    assert screenshots.check_api(live_api.accepted) == "the API refuses the key: set HC_API_KEY to a key of HC_API_KEYS"
