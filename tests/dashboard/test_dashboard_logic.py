@@ -130,3 +130,24 @@ def test_screenshots_cli_checks_the_api_first(live_api, monkeypatch, capsys):
     assert "client 999999999 is unknown to the API" in capsys.readouterr().err
     point_dashboard_at(live_api.url, "wrong-key", monkeypatch)
     assert screenshots.check_api(live_api.accepted) == "the API refuses the key: set HC_API_KEY to a key of HC_API_KEYS"
+
+
+def test_the_dashboard_is_deployable_alone():
+    """It imports no other stage, and its own pins are the repository's."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for path in (root / "dashboard").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        stages = {m.split(".")[0] for m in modules} & {"api", "training", "warehouse", "monitoring", "common", "dbt_project"}
+        assert not stages, f"{path.name} imports {stages}"
+
+    def pins(path: Path) -> dict[str, str]:
+        lines = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        return dict(line.lower().split("==") for line in lines if "==" in line)
+
+    mine, everyone = pins(root / "dashboard" / "requirements.txt"), pins(root / "requirements.txt")
+    assert mine == {name: everyone[name] for name in mine}
