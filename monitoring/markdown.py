@@ -73,7 +73,9 @@ def meaning(summary: dict) -> list[str]:
                 "suggests that the holdout's performance"
                 + (f" (AUC {_num(base.get('roc_auc'))}, cost {_num(base.get('cost_per_client'))} per client at "
                    f"the threshold)" if base else "")
-                + " will not carry over to them; delayed labels (`make monitor`) will confirm it."]
+                + " will not carry over to them; "
+                + ("the delayed labels above measure it." if summary.get("kind") == "monitor"
+                   else "delayed labels (`make monitor`) will measure it.")]
         return text
     text = []
     if drifted:
