@@ -16,6 +16,7 @@ from dashboard import formatting as fmt
 from dashboard.settings import get_settings
 
 TTL = 300  # seconds an answer stays cached (scores change only when the model is redeployed)
+LISTED_CLIENTS = 300  # client numbers offered in the search list (more slows typing in it; any number can be typed)
 
 
 class ApiError(Exception):
@@ -176,7 +177,7 @@ def client_application(client_id: int) -> dict:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def client_ids() -> list[int]:
     """Client numbers offered in the searchable list (GET /v1/clients when the API lists them)."""
-    answer = request("GET", "/v1/clients", params={"limit": 1000})
+    answer = request("GET", "/v1/clients", params={"limit": LISTED_CLIENTS})
     items = answer.get("clients", answer.get("items", [])) if isinstance(answer, dict) else answer
     return [int(i["client_id"]) if isinstance(i, dict) else int(i) for i in items]
 

@@ -83,7 +83,8 @@ def client_picker(page: str) -> int | None:
     options = list(dict.fromkeys(([] if current is None else [current]) + _suggestions(current)))
     choice = st.selectbox(
         "Numéro du client", options, index=options.index(current) if current in options else None,
-        key=f"picker_{page}", accept_new_options=True, placeholder="Tapez ou choisissez un numéro de client",
+        key=f"picker_{page}", accept_new_options=True, filter_mode="prefix",
+        placeholder="Tapez ou choisissez un numéro de client",
         help="Tapez le numéro (par exemple 100002) puis Entrée, ou choisissez-le dans la liste : clients déjà "
              "consultés, clients similaires au client affiché, puis les premiers numéros.")
     if choice is None:

@@ -213,9 +213,9 @@ class Stopwatch:
         return "\n".join(lines)
 
 
-FIRST, SEARCH, COMPARE, VARIABLE, GROUP, WHATIF = (
+FIRST, SEARCH, COMPARE, VARIABLE, GROUP, WHATIF, NEW = (
     "first page with the score (fresh browser)", "another client typed in the search", "open the comparison page",
-    "another variable to compare", "another group to compare with", "recompute a what-if")
+    "another variable to compare", "another group to compare with", "recompute a what-if", "score a new application")
 
 
 def drawn(page, text: str, charts: int = 0):
@@ -258,6 +258,10 @@ def measure_interactions(page, url: str, clients: list[int], watch: Stopwatch) -
     page.get_by_text("Décision actuelle").wait_for(timeout=15_000)
     browser.wait_until_drawn(page)
     watch.add(WHATIF, timed(lambda: browser.complete(page, "simulation"), lambda: None))
+    page.get_by_role("link", name="Nouvelle demande de crédit").click()
+    page.get_by_text("Remplissez la demande").wait_for(timeout=15_000)
+    page.get_by_label("Revenu annuel déclaré").fill(str(120_000 + 1_000 * len(watch.runs.get(NEW, []))))  # a new answer
+    watch.add(NEW, timed(lambda: browser.complete(page, "nouvelle_demande"), lambda: None))
 
 
 def test_first_page_and_interactions_are_fast(chromium, dashboard_url, live_api, capsys):
