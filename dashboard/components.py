@@ -139,9 +139,9 @@ def application_inputs(fields: tuple[FormField, ...], values: dict[str, Any], ca
 
 
 def score_result(result: dict, key: str) -> None:
-    """Score, decision and reasons of a posted application (new application or what-if)."""
+    """The decision banner and the score gauge of an API answer (a client's score, a new application, a what-if)."""
     probability, threshold = result["probability_default"], result["threshold"]
-    decision_banner(result["decision"], fmt.threshold_sentence(probability, threshold))
+    decision_banner(result["decision"], fmt.threshold_sentence(probability, threshold, result["decision"]))
     table = pd.DataFrame({"Mesure": ["Probabilité de défaut", "Seuil de décision", "Écart au seuil", "Décision"],
                           "Valeur": [fmt.percent(probability), fmt.percent(threshold),
                                      ("+" if probability >= threshold else "−") + fmt.points(probability - threshold),

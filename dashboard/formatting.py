@@ -117,8 +117,8 @@ def decision_words(decision: str) -> tuple[str, str]:
     return DECISIONS[decision]
 
 
-def threshold_sentence(probability: float, threshold: float) -> str:
-    """How far the probability is from the threshold, in one plain sentence."""
+def threshold_sentence(probability: float, threshold: float, decision: str) -> str:
+    """How far the probability is from the threshold, in one plain sentence ending with the API's decision."""
     gap = probability - threshold
     if abs(gap) < 0.0005:
         where = "exactement au niveau du seuil"
@@ -126,7 +126,7 @@ def threshold_sentence(probability: float, threshold: float) -> str:
         where = f"{points(gap)} au-dessus du seuil"
     else:
         where = f"{points(gap)} sous le seuil"
-    verdict = "le crédit est refusé" if probability >= threshold else "le crédit est accordé"
+    verdict = "le crédit est accordé" if decision == "accepted" else "le crédit est refusé"
     return (f"La probabilité de défaut estimée est de {percent(probability)}, soit {where} de {percent(threshold)}{NBSP}: "
             f"{verdict}.")
 

@@ -38,14 +38,16 @@ def test_decisions_are_words_and_icons():
 
 
 def test_threshold_sentence_below_above_and_at():
-    assert fmt.threshold_sentence(0.082, 0.113) == (
+    assert fmt.threshold_sentence(0.082, 0.113, "accepted") == (
         f"La probabilité de défaut estimée est de 8,2{NB}%, soit 3,1{NB}points sous le seuil de 11,3{NB}%{NB}: "
         "le crédit est accordé.")
-    assert fmt.threshold_sentence(0.158, 0.113) == (
+    assert fmt.threshold_sentence(0.158, 0.113, "refused") == (
         f"La probabilité de défaut estimée est de 15,8{NB}%, soit 4,5{NB}points au-dessus du seuil de 11,3{NB}%{NB}: "
         "le crédit est refusé.")
-    assert "exactement au niveau du seuil" in fmt.threshold_sentence(0.113, 0.113)
-    assert fmt.threshold_sentence(0.113, 0.113).endswith("le crédit est refusé.")
+    assert "exactement au niveau du seuil" in fmt.threshold_sentence(0.113, 0.113, "refused")
+    assert fmt.threshold_sentence(0.113, 0.113, "refused").endswith("le crédit est refusé.")
+    # the verdict is the API's decision, never recomputed here (one threshold, one rule: the API's)
+    assert fmt.threshold_sentence(0.2, 0.1, "accepted").endswith("le crédit est accordé.")
 
 
 def test_change_sentence_says_whether_the_decision_changes():
