@@ -14,6 +14,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+import sqlalchemy.exc
+
 from common.settings import get_settings
 
 EXIT_OK, EXIT_ALERT, EXIT_ERROR = 0, 1, 2
@@ -106,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK if outcome["ok"] else EXIT_ERROR
     except (LookupError, FileNotFoundError, ConnectionError) as exc:
         log.error("%s", exc)
+        return EXIT_ERROR
+    except (duckdb.Error, sqlalchemy.exc.SQLAlchemyError) as exc:  # a warehouse locked by a build, an unreadable store
+        log.error("%s: %s", type(exc).__name__, str(exc).splitlines()[0])
         return EXIT_ERROR
 
 

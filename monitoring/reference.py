@@ -76,6 +76,8 @@ def load_champion(settings: Settings) -> Champion:
     from mlflow.exceptions import MlflowException
 
     uri = tracking_uri(settings)
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
+        raise LookupError(f"no MLflow database at {uri}: run `make train` (or set HC_MLFLOW_TRACKING_URI)")
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
     try:
@@ -105,6 +107,8 @@ def feature_table(con: duckdb.DuckDBPyConnection, version: str | None) -> tuple[
 
 def read_clients(db_path: Path, version: str | None, split: str, columns: list[str] | None) -> pd.DataFrame:
     """Clients of one split of a feature version (read-only); `columns` None reads every feature."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no feature store at {db_path}: build it (`make features`) or set HC_DUCKDB_PATH")
     with duckdb.connect(str(db_path), read_only=True) as con:
         table, _ = feature_table(con, version)
         select = "*" if columns is None else ", ".join([ID] + [f'"{c}"' for c in columns])
