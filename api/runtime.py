@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
-import warnings
 from typing import Any
 
 import numpy as np
@@ -22,8 +21,7 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 BASE = "_base_value"
-# the final estimator gets the transformed row as an array: same values as the frame the pipeline passes it
-warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
+
 
 
 def _single_threaded(estimator: Any) -> None:
@@ -32,6 +30,19 @@ def _single_threaded(estimator: Any) -> None:
         if obj is not None and hasattr(obj, "n_jobs"):
             with contextlib.suppress(AttributeError):  # a read-only property
                 obj.n_jobs = 1
+
+
+def _without_feature_names(obj: Any) -> Any:
+    """Forget the column names a fitted object (and its parts) saw, so that it takes plain arrays quietly.
+
+    Only on the runtime's private copies: the values are the same, the names only label them.
+    """
+    for part in [obj, *[t for _, t, _ in getattr(obj, "transformers_", [])], *[t for _, t in getattr(obj, "steps", [])]]:
+        if part is not obj and not isinstance(part, str):
+            _without_feature_names(part)
+        if not isinstance(part, str) and "feature_names_in_" in getattr(part, "__dict__", {}):
+            del part.feature_names_in_
+    return obj
 
 
 def _is_identity(transformer: Any) -> bool:
@@ -51,52 +62,64 @@ class ModelRuntime:
         self.transforms = [step for _, step in steps[:-1] if not hasattr(step, "fit_resample")]
         self.estimator = steps[-1][1]
         _single_threaded(self.estimator)
+        self._array_estimator = _without_feature_names(copy.deepcopy(self.estimator))
         self.explainer = getattr(scorer, "explainer", None)
         self._pre_explainer = self._pretransformed_explainer()
         self.fast = False
         self._numeric_index = {c: i for i, c in enumerate(self.numeric)}
+        self._parts: list[tuple[Any, bool, np.ndarray]] | None = None
 
     # -- preparation -------------------------------------------------------------------------------------
-    def blocks(self, rows: list[dict[str, Any]]) -> tuple[np.ndarray, pd.DataFrame]:
-        """Numeric block (float64, NaN for missing) and categorical block (object, None for missing)."""
+    def blocks(self, rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Numeric block (float64, NaN for missing) and text block (object, None for missing)."""
         numeric = np.array([[_to_float(r.get(c)) for c in self.numeric] for r in rows], dtype=np.float64)
-        categorical = pd.DataFrame({c: pd.Series([_to_text(r.get(c)) for r in rows], dtype=object)
-                                    for c in self.categorical}, columns=self.categorical)
-        return numeric.reshape(len(rows), len(self.numeric)), categorical
+        text = np.empty((len(rows), len(self.categorical)), dtype=object)
+        for i, r in enumerate(rows):
+            text[i, :] = [_to_text(r.get(c)) for c in self.categorical]
+        return numeric.reshape(len(rows), len(self.numeric)), text
 
-    def frame(self, numeric: np.ndarray, categorical: pd.DataFrame) -> pd.DataFrame:
+    def frame(self, numeric: np.ndarray, categorical: np.ndarray) -> pd.DataFrame:
         """The blocks as the DataFrame the scorer prepares (training column order and types)."""
         X = pd.DataFrame(numeric, columns=self.numeric)
-        for c in self.categorical:
-            X[c] = categorical[c].to_numpy(dtype=object)
+        for j, c in enumerate(self.categorical):
+            X[c] = pd.Series(categorical[:, j], dtype=object)
         return X[self.features]
 
     # -- transformation ----------------------------------------------------------------------------------
-    def transform(self, numeric: np.ndarray, categorical: pd.DataFrame) -> np.ndarray:
+    def transform(self, numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:
         """The model-ready rows (every transform step of the pipeline but resampling)."""
         if not self.fast:
-            X: Any = self.frame(numeric, categorical)
-            for step in self.transforms:
-                X = step.transform(X)
-            return np.asarray(X, dtype=np.float64)
+            return self.full_transform(self.frame(numeric, categorical))
         return self._fast_transform(numeric, categorical)
 
-    def _fast_transform(self, numeric: np.ndarray, categorical: pd.DataFrame) -> np.ndarray:
-        (column_transformer,) = self.transforms
-        parts = []
-        frame = None
-        for _, transformer, columns in column_transformer.transformers_:
-            columns = list(columns)
-            if transformer == "drop" or not columns:
-                continue
-            if _is_identity(transformer) and all(c in self._numeric_index for c in columns):
-                parts.append(numeric[:, [self._numeric_index[c] for c in columns]])
-            elif all(c in categorical.columns for c in columns):
-                parts.append(np.asarray(transformer.transform(categorical[columns]), dtype=np.float64))
-            else:
-                frame = self.frame(numeric, categorical) if frame is None else frame
-                parts.append(np.asarray(transformer.transform(frame[columns]), dtype=np.float64))
-        return np.hstack(parts).astype(np.float64, copy=False)
+    def _fast_parts(self) -> list[tuple[Any, bool, np.ndarray]]:
+        """(fitted transformer with array output, identity?, column positions in the numeric/text block)."""
+        if self._parts is None:
+            (column_transformer,) = self.transforms
+            arrays = _without_feature_names(copy.deepcopy(column_transformer))
+            arrays.set_output(transform="default")
+            text_index = {c: j for j, c in enumerate(self.categorical)}
+            parts = []
+            for _, transformer, columns in arrays.transformers_:
+                columns = list(columns)
+                if transformer == "drop" or not columns:
+                    continue
+                if all(c in self._numeric_index for c in columns):
+                    positions, is_text = [self._numeric_index[c] for c in columns], False
+                elif all(c in text_index for c in columns):
+                    positions, is_text = [text_index[c] for c in columns], True
+                else:
+                    raise ValueError("a transformer mixes numbers and text")
+                parts.append((transformer, is_text, np.array(positions)))
+            self._parts = parts
+        return self._parts
+
+    def _fast_transform(self, numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:
+        out = []
+        for transformer, is_text, positions in self._fast_parts():
+            block = categorical[:, positions] if is_text else numeric[:, positions]
+            out.append(block if _is_identity(transformer) else np.asarray(transformer.transform(block), dtype=np.float64))
+        return np.hstack(out).astype(np.float64, copy=False)
 
     def full_transform(self, X: pd.DataFrame) -> np.ndarray:
         """The pipeline's own transform of prepared rows (used to build the matrix of all clients)."""
@@ -107,13 +130,14 @@ class ModelRuntime:
     # -- scores and contributions ------------------------------------------------------------------------
     def probability(self, transformed: np.ndarray) -> np.ndarray:
         """Probability of default of model-ready rows (the final estimator of the pipeline)."""
-        return self.estimator.predict_proba(transformed)[:, 1]
+        estimator = self._array_estimator if self.fast else self.estimator
+        return estimator.predict_proba(transformed)[:, 1]
 
     def decide(self, probability: float) -> str:
         """`refuse` or `accept` (the scorer's own rule at its threshold)."""
         return str(self.scorer.decide(np.array([probability]))[0])
 
-    def contributions(self, numeric: np.ndarray, categorical: pd.DataFrame, transformed: np.ndarray) -> pd.DataFrame:
+    def contributions(self, numeric: np.ndarray, categorical: np.ndarray, transformed: np.ndarray) -> pd.DataFrame:
         """Per input feature contributions (log-odds) plus `_base_value`, one row per row given."""
         if self.explainer is None:
             return pd.DataFrame(np.zeros((len(numeric), len(self.features) + 1)), columns=[*self.features, BASE])

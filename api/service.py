@@ -38,11 +38,11 @@ class Scored:
     features: dict[str, Any]
     numeric: np.ndarray
     transformed: np.ndarray
-    categorical_block: Callable[[], pd.DataFrame]
+    categorical_block: Callable[[], np.ndarray]
 
     @property
-    def categorical(self) -> pd.DataFrame:
-        """The text features as a one-row frame (built only when an explanation needs it)."""
+    def categorical(self) -> np.ndarray:
+        """The text features as a one-row object array (built only when an explanation needs it)."""
         return self.categorical_block()
 
 

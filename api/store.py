@@ -146,11 +146,11 @@ class ClientMatrix:
         """(numeric features, transformed row) of row i, each as a one-row array."""
         return np.array(self.numeric[i:i + 1]), np.array(self.transformed[i:i + 1])
 
-    def categorical_block(self, i: int) -> pd.DataFrame:
-        """The text features of row i as a one-row frame (None for missing)."""
-        values = {c: [None if code < 0 else self.categories[j][code]]
-                  for j, (c, code) in enumerate(zip(self.categorical_columns, self.codes[i].tolist(), strict=True))}
-        return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in values.items()}, columns=self.categorical_columns)
+    def categorical_block(self, i: int) -> np.ndarray:
+        """The text features of row i as a one-row object array (None for missing)."""
+        codes = self.codes[i].tolist()
+        return np.array([[None if code < 0 else self.categories[j][code] for j, code in enumerate(codes)]],
+                        dtype=object).reshape(1, len(codes))
 
     def values(self, client_id: int, columns: list[str]) -> dict[str, Any] | None:
         """Numeric features `columns` of a client (None for missing), or None for an unknown client."""
