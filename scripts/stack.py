@@ -37,7 +37,12 @@ def _wait(url: str, proc: subprocess.Popen, name: str, timeout: float, headers: 
     raise RuntimeError(f"{name} did not answer {url} within {timeout:.0f} s")
 
 
+def _stop(signum: int, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a scheduler, `timeout`) stops the three services like Ctrl-C
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dashboard-port", type=int, default=int(os.environ.get("HC_DASHBOARD_PORT", 8501)),
                         help="dashboard port (HC_DASHBOARD_PORT, default 8501)")
