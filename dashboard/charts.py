@@ -37,6 +37,7 @@ PERCENT_AXIS = alt.Axis(labelExpr="replace(format(datum.value * 100, '.0f'), '.'
                         titleFontSize=14)
 NUMBER_AXIS = alt.Axis(labelExpr=FRENCH_NUMBER, labelFontSize=13, titleFontSize=13)
 FONT = 13
+LABEL_LIMIT = 230  # pixels of a category label before "…" (full names in the tooltip and the data table): room at 200 %
 TEXT = "#1F2128"  # axis, legend and title text: 16:1 on white (Streamlit's own theme greys them to about 3.5:1)
 
 
@@ -93,13 +94,14 @@ def contributions_chart(rows: pd.DataFrame) -> alt.LayerChart:
         contribution_text=[("+" if c > 0 else "−") + fmt.number(abs(c), 2) for c in rows["contribution"]],
     )
     order = list(data.sort_values("contribution", ascending=False)["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=380, labelFontSize=FONT))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=FONT))
     base = alt.Chart(data)
     bars = base.mark_bar().encode(
-        x=alt.X("contribution:Q", title="Effet sur le risque (← diminue | augmente →)",
+        x=alt.X("contribution:Q", title="← diminue | augmente →",
                 axis=NUMBER_AXIS, scale=alt.Scale(padding=36)),
         y=y,
-        color=alt.Color("direction:N", scale=DIRECTION_COLOR, legend=alt.Legend(title=None, orient="top", labelFontSize=FONT)),
+        color=alt.Color("direction:N", scale=DIRECTION_COLOR,
+                        legend=alt.Legend(title="Effet sur le risque", orient="top", direction="vertical", labelFontSize=FONT)),
         tooltip=[alt.Tooltip("label:N", title="Facteur"), alt.Tooltip("value_text:N", title="Valeur du client"),
                  alt.Tooltip("direction:N", title="Effet"), alt.Tooltip("contribution_text:N", title="Contribution")])
     right = base.transform_filter("datum.contribution > 0").mark_text(align="left", dx=4, fontSize=12, color=CLIENT)
@@ -150,7 +152,7 @@ def categorical_distribution_chart(counts: pd.DataFrame, variable_label: str, cl
     data = counts.assign(is_client=counts["category"] == client_category, count_text=[fmt.number(c) for c in counts["count"]],
                          mark=[f"◆ {client_label}" if c == client_category else "" for c in counts["category"]])
     hover = alt.selection_point(on="pointerover", empty=False, name="survol")
-    y = alt.Y("category:N", title=variable_label, sort="-x", axis=alt.Axis(labelLimit=260, labelFontSize=FONT, titleFontSize=FONT))
+    y = alt.Y("category:N", title=variable_label, sort="-x", axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=FONT, titleFontSize=FONT))
     base = alt.Chart(data)
     bars = base.mark_bar(color=POPULATION).encode(
         x=alt.X("count:Q", title="Nombre de clients", axis=NUMBER_AXIS),
@@ -207,7 +209,7 @@ def rates_chart(rows: pd.DataFrame) -> alt.LayerChart:
     """
     data = rows.assign(rate_text=[fmt.percent(r) for r in rows["rate"]])
     base = alt.Chart(data)
-    y = alt.Y("group:N", title=None, sort=None, axis=alt.Axis(labelLimit=300, labelFontSize=FONT))
+    y = alt.Y("group:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=FONT))
     return readable(alt.layer(
         base.mark_bar(color=POPULATION).encode(
             x=alt.X("rate:Q", title="Taux de défaut", axis=PERCENT_AXIS, scale=alt.Scale(domain=[0, _upper_bound(*data["rate"])])),
@@ -224,7 +226,7 @@ def importance_chart(rows: pd.DataFrame) -> alt.Chart:
     """
     return readable(alt.Chart(rows.assign(importance_text=[fmt.number(v, 3) for v in rows["importance"]])).mark_bar(color=ACCEPTED).encode(
         x=alt.X("importance:Q", title="Importance moyenne (contribution absolue)", axis=NUMBER_AXIS),
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=340, labelFontSize=FONT)),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelFontSize=FONT)),
         tooltip=[alt.Tooltip("label:N", title="Variable"), alt.Tooltip("importance_text:N", title="Importance")],
     ).properties(height=alt.Step(24), title="Variables les plus utilisées par le modèle"))
 
