@@ -138,7 +138,10 @@ def run_wrk(url: str, lines: list[str], concurrency: int, seconds: int, workdir:
             "-s", str(script)]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*args, url, "--", str(requests_file)], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([*args, url, "--", str(requests_file)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed on {target}: {(done.stderr or done.stdout).strip()[:500]}")
+    out = done.stdout
     data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH ")).removeprefix("BENCH "))
     duration = data["duration_us"] / 1e6
     return Result(target, concurrency, data["requests"], round(duration, 2), round(data["requests"] / duration, 1),
