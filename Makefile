@@ -33,6 +33,7 @@ run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features,
 	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
 	$(MAKE) --no-print-directory features
 	$(MAKE) --no-print-directory train PROFILE=$(PROFILE)
+	$(MAKE) --no-print-directory drift
 	$(MAKE) --no-print-directory up
 
 up: setup ## serve what is built: the API, the dashboard and the MLflow UI together, until Ctrl-C (prints the addresses and a dev key)

@@ -77,6 +77,9 @@ def main() -> None:
         print(f"\nAPI        {api_url}/docs   (X-API-Key: {env['HC_API_KEY'] or 'from HC_API_KEY_FILE'})")
         print(f"Dashboard  http://127.0.0.1:{args.dashboard_port}")
         print(f"MLflow UI  http://127.0.0.1:{args.mlflow_port}")
+        drift = settings.reports_dir / "drift.md"
+        if drift.exists():
+            print(f"Drift      {drift} (train vs test clients; HTML beside it)")
         print(f"Logs in {logs}/. Ctrl-C stops all three.", flush=True)
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)
