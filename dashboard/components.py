@@ -38,12 +38,23 @@ def decision_banner(decision: str, detail: str) -> None:
     show(f"**{words}**  \n{detail}", icon=icon)
 
 
+def data_table(table: pd.DataFrame, caption: str) -> None:
+    """A table with a caption, column and row headers (plain HTML: st.table is slow to draw in the browser)."""
+    st.html(fmt.html_table(table, caption))
+
+
+def chart_title(chart: alt.TopLevelMixin) -> str:
+    """The title a builder gave its chart."""
+    title = getattr(chart, "title", None)
+    return str(getattr(title, "text", title) or "Graphique")
+
+
 def chart_block(chart: alt.TopLevelMixin, alt_text: str, table: pd.DataFrame, key: str) -> None:
     """A chart, its text alternative (read by screen readers and shown below it) and its data as a table."""
     st.altair_chart(chart, width="stretch", alt=alt_text, key=f"chart_{key}")
     st.markdown(f"*Lecture du graphique :* {alt_text}")
     with st.expander("Voir les données du graphique sous forme de tableau"):
-        st.table(table)
+        data_table(table, f"Données du graphique « {chart_title(chart)} »")
 
 
 def parse_client_id(value: object) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
 
 NBSP = "\u00a0"  # before % and : in French typography
 THIN = "\u202f"  # thousands separator
@@ -62,6 +64,24 @@ VALUE_WORDS = {  # Kaggle codes shown to advisers in French
     "Waiters/barmen staff": "Serveurs / barmans", "Realty agents": "Agents immobiliers", "Secretaries": "Secrétaires",
     "IT staff": "Informaticiens", "HR staff": "Ressources humaines",
 }
+
+
+TABLE_STYLE = (  # plain HTML tables: light for the browser (st.table renders every cell as Markdown), wrap at 200 %
+    "<style>.hc-table{border-collapse:collapse;width:100%;margin:0.25rem 0 0.75rem;font-size:0.95rem}"
+    ".hc-table caption{text-align:left;font-weight:600;padding:0.25rem 0;caption-side:top}"
+    ".hc-table th,.hc-table td{border:1px solid #c8c9cc;padding:0.3rem 0.5rem;text-align:left;vertical-align:top;"
+    "overflow-wrap:anywhere}.hc-table thead th{background:#f0f2f6}.hc-table tbody th{font-weight:normal}</style>")
+
+
+def html_table(table: Any, caption: str) -> str:
+    """A DataFrame as an accessible HTML table: a caption, column headers and row headers with their scope."""
+    columns = [table.index.name or "", *table.columns]
+    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in columns)
+    rows = "".join(
+        f'<tr><th scope="row">{escape(str(index))}</th>' + "".join(f"<td>{escape(str(v))}</td>" for v in values) + "</tr>"
+        for index, values in zip(table.index, table.itertuples(index=False), strict=True))
+    return (f'{TABLE_STYLE}<table class="hc-table"><caption>{escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def is_missing(value: object) -> bool:

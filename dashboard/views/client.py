@@ -33,8 +33,10 @@ def draw() -> None:
     table = components.profile_table(profile)
     half = (len(table) + 1) // 2
     first, second = st.columns(2, gap="large")
-    first.table(table.iloc[:half])
-    second.table(table.iloc[half:])
+    with first:
+        components.data_table(table.iloc[:half], "Situation personnelle et emploi")
+    with second:
+        components.data_table(table.iloc[half:], "Logement, contrat et montants")
 
 
 components.page_header("Client : décision et explications",

@@ -55,7 +55,7 @@ def draw() -> None:
     explain_threshold(info)
     st.subheader("Qualité mesurée du modèle")
     st.write("Mesurée sur des clients mis de côté pendant l'entraînement (le modèle ne les avait jamais vus).")
-    st.table(metrics_table(info.get("metrics") or {}))
+    components.data_table(metrics_table(info.get("metrics") or {}), "Mesures de qualité du modèle")
     importance = pd.DataFrame([{"label": r["label"], "importance": r["mean_abs_contribution"]}
                                for r in info.get("global_importance") or []], columns=["label", "importance"])
     if not importance.empty:

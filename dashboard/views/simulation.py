@@ -30,7 +30,7 @@ def draw_comparison(before: dict, after: dict, changes: pd.DataFrame) -> None:
     """What changed: one sentence, the before/after chart, the table of changed fields."""
     st.header("Ce qui change")
     st.write(fmt.change_sentence(before, after))
-    st.table(changes)
+    components.data_table(changes, "Informations modifiées")
     threshold = after["threshold"]
     table = pd.DataFrame({"Situation": ["Avant", "Après"],
                           "Probabilité de défaut": [fmt.percent(before["probability_default"]), fmt.percent(after["probability_default"])],

@@ -74,7 +74,7 @@ def visit(page, url: str, spec: browser.PageSpec, axe_source: str, shot: Path) -
                  descriptions=page.get_by_text("Lecture du graphique :").evaluate_all(
                      "texts => texts.map(t => t.closest('[data-testid=stMarkdownContainer]').innerText)"),
                  chart_tables=page.locator('[data-testid="stExpander"]', has_text="Voir les données du graphique")
-                 .locator('[data-testid="stTable"]').count(),
+                 .locator("table.hc-table").count(),
                  screenshot=shot)
 
 

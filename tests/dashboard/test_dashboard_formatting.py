@@ -71,3 +71,14 @@ def test_text_alternatives_give_the_key_numbers():
     assert text == (f"Répartition de «{NB}Âge (ans){NB}» pour tous les clients (4{TH}000 clients). Médiane{NB}: 41. "
                     f"Valeur du client{NB}: 35,2 (losange noir). 40{NB}% des clients du groupe ont une valeur inférieure.")
     assert "3 accordés" in fmt.scatter_alt("Âge", "Revenu", 5, 3, 2, {"x": 30, "y": 1000})
+
+
+def test_tables_are_html_with_caption_and_header_scopes():
+    import pandas as pd
+    from html_tables import parse
+
+    frame = pd.DataFrame({"Valeur": ["7,7 %", "<b>"]}, index=pd.Index(["Probabilité", "Seuil"], name="Mesure"))
+    (table,) = parse(fmt.html_table(frame, "Données « jauge »"))
+    assert table["caption"] == "Données « jauge »"
+    assert table["rows"] == [["Mesure", "Valeur"], ["Probabilité", "7,7 %"], ["Seuil", "<b>"]]  # escaped, not markup
+    assert table["scopes"] == [["col", "col"], ["row", "td"], ["row", "td"]]

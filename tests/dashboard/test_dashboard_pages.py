@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from html_tables import tables
 from live_api import point_dashboard_at
 from streamlit.testing.v1 import AppTest
 
@@ -48,14 +49,17 @@ def test_client_page_accepted_client_shows_decision_words_sentence_charts_and_ta
     assert "sous le seuil de" in banner and "le crédit est accordé." in banner
     assert at.success[0].icon == ":material/check_circle:"
     assert len(charts(at)) == 2  # gauge + contributions
-    assert len(at.table) == 4  # gauge data, contributions data, client information in two halves
+    assert len(tables(at)) == 4  # gauge data, contributions data, client information in two halves
     descriptions = [m.value for m in at.markdown if m.value.startswith("*Lecture du graphique :*")]
     assert len(descriptions) == 2 and "Jauge horizontale de la probabilité de défaut" in descriptions[0]
     assert [e.label for e in at.expander] == ["Voir les données du graphique sous forme de tableau"] * 2
     reasons = next(m.value for m in at.markdown if m.value.startswith("1. "))
     assert reasons.count("cela ") == 4  # the API's four reasons, in French
-    profile = list(at.table[2].value.index) + list(at.table[3].value.index)
+    profile = list(tables(at)[2].index) + list(tables(at)[3].index)
     assert "Âge (ans)" in profile and "Revenu annuel" in profile
+    assert [t.attrs["caption"] for t in tables(at)] == [
+        "Données du graphique « Probabilité de défaut et seuil »", "Données du graphique « Ce qui pèse sur le score du client »",
+        "Situation personnelle et emploi", "Logement, contrat et montants"]
 
 
 def test_client_page_refused_client_says_refused_with_an_icon(dashboard_env):
@@ -120,7 +124,7 @@ def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
     assert not at.exception and not at.error
     assert at.header[0].value == f"Client {dashboard_env.accepted} comparé à tous les clients"
     assert len(charts(at)) == 3  # distribution, default rates, scatter
-    rates = at.table[1].value
+    rates = tables(at)[1]
     assert list(rates.index) == ["Ce client : probabilité estimée", "Clients similaires : taux observé",
                                  "Tous les clients : taux observé"]
     at.selectbox(key="cmp_var_Tous les clients").set_value("income_type").run()
@@ -133,7 +137,7 @@ def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
     at.selectbox(key="cmp_age").set_value("35 à 45 ans").run()
     assert not at.exception and not at.error
     assert at.header[0].value.endswith("comparé à le groupe Femme, 35 à 45 ans")
-    assert "Groupe choisi : taux observé" in at.table[1].value.index
+    assert "Groupe choisi : taux observé" in tables(at)[1].index
 
 
 def test_comparison_with_an_empty_group_says_so(dashboard_env):
@@ -143,7 +147,7 @@ def test_comparison_with_an_empty_group_says_so(dashboard_env):
     at.selectbox(key="cmp_age").set_value("65 ans et plus").run()
     assert not at.exception and not at.error
     assert [w.value for w in at.warning] == ["Aucun client ne correspond à ces filtres : retirez-en un ou deux."]
-    assert "Groupe choisi : taux observé" not in at.table[0].value.index  # no known outcome: no rate drawn
+    assert "Groupe choisi : taux observé" not in tables(at)[0].index  # no known outcome: no rate drawn
 
 
 def test_comparison_scatter_axes_can_be_changed(dashboard_env):
@@ -151,7 +155,7 @@ def test_comparison_scatter_axes_can_be_changed(dashboard_env):
     at.selectbox(key="cmp_x").set_value("credit_amount").run()
     at.selectbox(key="cmp_y").set_value("annuity_amount").run()
     assert not at.exception
-    scatter = at.table[-1].value
+    scatter = tables(at)[-1]
     assert list(scatter.columns) == ["Montant du crédit", "Annuité", "Décision"]
     assert len(scatter) == 100
     assert set(scatter["Décision"]) == {"Crédit accordé", "Crédit refusé"}  # the API's decision for each similar client
@@ -170,7 +174,7 @@ def test_simulation_shows_what_changes(dashboard_env):
     assert not at.exception and "Ce qui change" in [h.value for h in at.header]
     sentence = next(m.value for m in at.markdown if m.value.startswith("La probabilité de défaut "))
     assert "La décision" in sentence
-    changes = at.table[0].value
+    changes = tables(at)[0]
     assert list(changes.index) == ["Montant du crédit demandé"]
     assert len(charts(at)) >= 2  # before/after + gauge (+ contributions)
 
@@ -204,7 +208,7 @@ def test_model_page_explains_threshold_and_cost_with_the_api_numbers(dashboard_e
     assert f"seuil de {threshold}\u00a0%" in guide
     assert "coûte **10 fois plus**" in guide
     assert len(charts(at)) == 1
-    assert "AUC" in at.table[0].value.index
+    assert "AUC" in tables(at)[0].index
 
 
 @pytest.mark.parametrize("page", ["client", "comparaison", "simulation", "nouvelle_demande", "modele"])
