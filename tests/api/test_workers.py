@@ -44,6 +44,18 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 90) -> None
     raise AssertionError("the server did not answer /health in time")
 
 
+def wait_workers(log_path: Path, workers: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until `workers` distinct processes logged that they are ready (a worker still starting accepts nothing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with status {process.returncode}")
+        if len(set(re.findall(r"\[(\d+)\] api\.startup: ready", log_path.read_text()))) >= workers:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{workers} workers were not ready in time")
+
+
 def test_two_workers_log_one_event_per_successful_score(api_world: ApiWorld, clients: dict, client,
                                                         tmp_path: Path) -> None:
     events_url = f"sqlite:///{tmp_path / 'events.sqlite'}"
@@ -57,6 +69,7 @@ def test_two_workers_log_one_event_per_successful_score(api_world: ApiWorld, cli
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, process)
+        wait_workers(log_path, 2, process)
         ids = [clients["with_history"], clients["without_history"], clients["test"]]
 
         def one(i: int) -> tuple[int, bool]:
