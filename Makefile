@@ -108,3 +108,7 @@ export-model: setup ## copy credit-scoring@champion into data/models/champion (s
 bench-api: setup ## this API vs `mlflow models serve` on the champion (wrk, concurrency 1 and 16): p50/p95/p99, req/s, ratio
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m api bench
+
+.PHONY: poc
+poc: setup ## technology watch: Explainable Boosting Machine vs the champion on the same folds, holdout and cost; MLflow + docs/methodology.md
+	$(PY) -m training.poc
