@@ -1,0 +1,156 @@
+"""`python -m scripts.container_bundle` (`make serving-bundle`): everything the API container serves, in one folder.
+
+The API image carries no warehouse, no MLflow database and no dbt project, only this read-only bundle:
+
+- `champion/`: the served model exported from the registry (`make export-model`: model files + registry facts);
+- `warehouse.duckdb`: a serving snapshot holding only what the API reads for the champion's feature version:
+  its row of `marts.feature_versions`, its feature snapshot and client profiles, the raw applications of its
+  clients (`GET /v1/clients/{id}/application`, start-up checks) and, empty, the per-client history models the
+  dbt SQL of posted applications reads its column lists from;
+- `manifest.json`: the dbt manifest whose compiled SQL rebuilds the features of posted applications;
+- `bundle.json`: what the bundle holds (model version, feature version, sizes).
+
+Before it is published the bundle is served once in-process (the API's own start-up checks on it: signature,
+dbt SQL reproducing the snapshot, fast path reproducing the scorer), so a bundle that would not serve is never written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from api.features import _relation_without_catalog, load_manifest, mart_node, plan
+from api.registry import REGISTRY_FILE, export_model
+from api.store import FeatureVersion, open_warehouse, resolve_version
+from common.settings import Settings, get_settings
+
+log = logging.getLogger("serving-bundle")
+DEFAULT_OUT = Path("build/serving-bundle")
+WAREHOUSE = "warehouse.duckdb"
+MANIFEST = "manifest.json"
+CHAMPION = "champion"
+
+
+def _model_folder(settings: Settings, out: Path) -> Path:
+    """The exported champion in `out`: copied from HC_MODEL_DIR when set, else exported from the registry."""
+    target = out / CHAMPION
+    if settings.model_dir is not None:
+        shutil.copytree(settings.model_dir, target)
+        return target
+    return export_model(settings, target)
+
+
+def _feature_version(model_dir: Path) -> str:
+    tags = json.loads((model_dir / REGISTRY_FILE).read_text(encoding="utf-8")).get("tags", {})
+    if not tags.get("feature_version"):
+        raise SystemExit(f"{model_dir / REGISTRY_FILE} has no feature_version tag: retrain with `make train`")
+    return tags["feature_version"]
+
+
+def _history_relations(manifest: dict, version: FeatureVersion) -> list[str]:
+    """The per-client history models whose columns the posted-application SQL reads (`describe` only)."""
+    _, history, _ = plan(manifest, mart_node(manifest, version.dbt_model_version))
+    return [_relation_without_catalog(manifest["nodes"][uid]["relation_name"]) for uid in history]
+
+
+def write_snapshot(source: Path, target: Path, version: FeatureVersion, history: list[str]) -> dict[str, int]:
+    """Copy what the API reads for `version` from the warehouse `source` into a new DuckDB file `target`.
+
+    Returns:
+        Rows per copied table.
+    """
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{source}' as src (read_only)")
+        for schema in ("marts", "raw", "intermediate"):
+            con.execute(f"create schema if not exists {schema}")
+        statements = {
+            "marts.feature_versions": "select * from src.marts.feature_versions where feature_version = $v",
+            version.snapshot: f"select * from src.{version.snapshot}",
+        }
+        if version.profiles:
+            statements[version.profiles] = f"select * from src.{version.profiles}"
+        for table in ("raw.application_train", "raw.application_test"):
+            statements[table] = (f"select * from src.{table} where SK_ID_CURR in "
+                                 f"(select client_id from src.{version.snapshot})")
+        for relation in history:
+            statements[relation] = f"select * from src.{relation} limit 0"
+        rows = {}
+        for table, select in statements.items():
+            params = {"v": version.feature_version} if "$v" in select else None
+            con.execute(f"create table {table} as {select}", params)
+            rows[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        con.execute("detach src")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return rows
+
+
+def check_serves(folder: Path) -> None:
+    """Start the API's service on the bundle alone (every start-up check), then release it."""
+    from api.startup import build_service
+
+    with tempfile.TemporaryDirectory(prefix="hc-bundle-check-") as scratch:
+        settings = Settings(model_dir=folder / CHAMPION, duckdb_path=folder / WAREHOUSE,
+                            dbt_manifest_path=folder / MANIFEST, api_keys="bundle-check-key-0123456789",
+                            api_cache_dir=Path(scratch) / "cache", events_url=f"sqlite:///{scratch}/events.sqlite")
+        service = build_service(settings)
+        service.close()
+
+
+def build_bundle(settings: Settings, out: Path) -> dict:
+    """Write the bundle into `out` (replaced atomically once it has served). Returns its description."""
+    out = Path(out)
+    staging = out.with_name(out.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model_dir = _model_folder(settings, staging)
+    manifest_path = settings.dbt_manifest_path or settings.dbt_project_dir / "target" / "manifest.json"
+    manifest = load_manifest(manifest_path)
+    shutil.copyfile(manifest_path, staging / MANIFEST)
+    with open_warehouse(settings.duckdb_path) as con:
+        version = resolve_version(con, _feature_version(model_dir))
+    rows = write_snapshot(settings.duckdb_path.resolve(), staging / WAREHOUSE, version,
+                          _history_relations(manifest, version))
+    check_serves(staging)
+    facts = json.loads((model_dir / REGISTRY_FILE).read_text(encoding="utf-8"))
+    description = {"created_at": datetime.now(tz=UTC).isoformat(), "model_name": facts["name"],
+                   "model_version": facts["version"], "feature_version": version.feature_version,
+                   "tables": rows, "bytes": sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())}
+    (staging / "bundle.json").write_text(json.dumps(description, indent=2), encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    return description
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.container_bundle",
+        description="Write the API container's serving bundle: the champion (HC_MODEL_DIR, else exported from "
+                    "HC_MODEL_NAME@HC_MODEL_ALIAS at HC_MLFLOW_TRACKING_URI), a DuckDB snapshot of its feature "
+                    "version taken from HC_DUCKDB_PATH, and the dbt manifest (HC_DBT_MANIFEST_PATH).")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"destination folder (default {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("mlflow", "alembic", "api"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    description = build_bundle(get_settings(), args.out)
+    print(f"serving bundle in {args.out}: {description['model_name']} version {description['model_version']}, "
+          f"feature version {description['feature_version']}, {description['bytes'] / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

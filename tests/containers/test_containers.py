@@ -1,0 +1,176 @@
+"""The images as they are deployed (`make container-test`, part of `make test`; marker `containers`).
+
+Builds both images with the container engine (here podman from the local Debian base, in CD docker from
+python:3.11-slim), the API image with a serving bundle written from the API tests' synthetic warehouse and small
+champion; starts the API container and checks its health, its scores against `python -m api serve` (`make serve`)
+on the same warehouse and registry, and the 401 without key; starts the dashboard container against it and checks
+its health endpoint and that its first page, in headless Chromium, shows the API's decision for a client.
+Every container started here is removed by name, whatever happens. Never skipped: without an engine it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dashboard import browser
+from scripts import container_check
+from scripts.container_images import Engine, build_all, images
+from tests.api.conftest import KEY, ApiWorld
+from tests.containers.test_delivery import compose_images
+from tests.dashboard.live_api import start_api, stop
+
+pytestmark = pytest.mark.containers
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = "build/container-test/bundle"  # inside the build context (the repository root); removed afterwards
+MAX_IMAGE_BYTES = 800e6
+MAX_START_SECONDS = 15.0
+MEASURED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    """The container engine (HC_CONTAINER_ENGINE)."""
+    engine = Engine.from_env()
+    if shutil.which(engine.command[0]) is None:
+        pytest.fail(f"{engine.command[0]} is not installed: run `make container-test` (it installs podman)")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def built(engine: Engine, api_world: ApiWorld) -> Iterator[dict[str, str]]:
+    """The serving bundle of the API tests' champion (`make serving-bundle`'s command), then both images."""
+    out = ROOT / BUNDLE
+    env = api_world.env(MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false")
+    result = subprocess.run([sys.executable, "-m", "scripts.container_bundle", "--out", str(out)], env=env, cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    try:
+        seconds = build_all(engine, BUNDLE, os.environ.get("HC_BASE_IMAGE", "python:3.11-slim"))
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    MEASURED.update({f"{k} image build": f"{v:.0f} s" for k, v in seconds.items()})
+    yield images()
+
+
+@pytest.fixture(scope="module")
+def reference(api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m api serve` (what `make serve` runs) on the same warehouse and MLflow registry."""
+    process, url = start_api(api_world.env(), tmp_path_factory.mktemp("reference_api") / "api.log")
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def api_container(engine: Engine, built: dict[str, str]) -> Iterator[str]:
+    """The API image, started with nothing but environment variables; yields its URL once its HEALTHCHECK passes."""
+    name, port = f"hc-test-api-{os.getpid()}", browser.free_port()
+    try:
+        engine.run(name, built["api"], {"HC_API_KEYS": KEY, "HC_API_HOST": "127.0.0.1", "HC_API_PORT": str(port)})
+        MEASURED["API container: start to healthy"] = f"{engine.wait_healthy(name, 120):.1f} s"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        engine.remove(name)
+
+
+@pytest.fixture(scope="module")
+def dashboard_container(engine: Engine, built: dict[str, str], api_container: str) -> Iterator[str]:
+    """The dashboard image against the API container; yields its URL once its HEALTHCHECK passes."""
+    name, port = f"hc-test-dashboard-{os.getpid()}", browser.free_port()
+    try:
+        engine.run(name, built["dashboard"], {"HC_API_URL": api_container, "HC_API_KEY": KEY,
+                                              "HC_DASHBOARD_HOST": "127.0.0.1", "HC_DASHBOARD_PORT": str(port)})
+        MEASURED["dashboard container: start to healthy"] = f"{engine.wait_healthy(name, 120):.1f} s"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        engine.remove(name)
+
+
+def client_ids(api_world: ApiWorld, n: int = 6) -> list[int]:
+    """Train and test clients spread over the snapshot."""
+    rows = api_world.query(f"select client_id from {api_world.snapshot} order by client_id")
+    ids = [r[0] for r in rows]
+    return ids[:: max(len(ids) // n, 1)][:n] + [ids[-1]]
+
+
+def test_api_image_is_small_runs_as_non_root_and_holds_no_key(engine: Engine, built: dict[str, str]):
+    size = engine.size(built["api"])
+    MEASURED["API image"] = f"{size / 1e6:.0f} MB"
+    MEASURED["dashboard image"] = f"{engine.size(built['dashboard']) / 1e6:.0f} MB"
+    assert size <= MAX_IMAGE_BYTES
+    config = engine("image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Env}}", built["api"]).stdout
+    user, env = config.strip().split("|", 1)
+    assert user == "1000:1000"
+    assert "HC_API_KEYS" not in env and "HC_API_KEY_FILE" not in env
+    assert "urllib" in " ".join(engine.healthcheck(built["api"]))
+
+
+def test_api_container_is_healthy_within_15_seconds(api_container: str):
+    seconds = float(MEASURED["API container: start to healthy"].split()[0])
+    assert seconds <= MAX_START_SECONDS
+    assert httpx.get(f"{api_container}/health", timeout=5).json()["status"] == "ok"
+
+
+def test_container_scores_equal_make_serve(api_container: str, reference: str, api_world: ApiWorld):
+    compared = ("probability_default", "decision", "threshold", "margin", "model_version", "feature_version")
+    for client_id in client_ids(api_world):
+        got = container_check.score(api_container, KEY, client_id)
+        expected = container_check.score(reference, KEY, client_id)
+        assert {k: got[k] for k in compared} == {k: expected[k] for k in compared}, client_id
+
+
+def test_container_explanations_equal_make_serve(api_container: str, reference: str, api_world: ApiWorld):
+    client_id = client_ids(api_world)[1]
+    got, expected = (httpx.get(f"{url}/v1/clients/{client_id}/explanation", params={"top": 5},
+                               headers={"X-API-Key": KEY}, timeout=30) for url in (api_container, reference))
+    assert got.status_code == 200
+    assert got.json()["contributions"] == expected.json()["contributions"]
+
+
+def test_api_container_refuses_requests_without_a_valid_key(api_container: str, api_world: ApiWorld):
+    client_id = client_ids(api_world)[0]
+    container_check.check(api_container, KEY, client_id, timeout=10)  # health, score, 401 without key
+    wrong = httpx.get(f"{api_container}/v1/clients/{client_id}/score", headers={"X-API-Key": "not-the-key-0123456789"})
+    assert wrong.status_code == 401
+
+
+def test_dashboard_container_answers_its_health_endpoint(dashboard_container: str):
+    answer = httpx.get(f"{dashboard_container}/_stcore/health", timeout=5)
+    assert (answer.status_code, answer.text) == (200, "ok")
+
+
+def test_dashboard_first_page_shows_the_api_decision(dashboard_container: str, api_container: str,
+                                                     api_world: ApiWorld):
+    from playwright.sync_api import sync_playwright
+
+    client_id = client_ids(api_world)[2]
+    decision = container_check.score(api_container, KEY, client_id)["decision"]
+    expected = {"accepted": "Crédit accordé", "refused": "Crédit refusé"}[decision]
+    with sync_playwright() as playwright:
+        chrome = browser.launch(playwright)
+        try:
+            page = chrome.new_page(locale="fr-FR")
+            page.goto(f"{dashboard_container}/?client={client_id}")
+            browser.wait_until_drawn(page, "Crédit ", 2, timeout=60_000)
+            assert page.get_by_text(expected).first.is_visible()
+            assert page.get_by_role("heading", name=f"Client {client_id}").is_visible()
+        finally:
+            chrome.close()
+
+
+def test_compose_names_the_tested_images(built: dict[str, str]):
+    assert compose_images(os.environ) == built
+
+
+def test_report_measurements(capsys: pytest.CaptureFixture[str]):
+    with capsys.disabled():
+        print("\ncontainer test measurements: " + "; ".join(f"{k} {v}" for k, v in MEASURED.items()))
