@@ -39,9 +39,11 @@ run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features,
 up: setup ## serve what is built: the API, the dashboard and the MLflow UI together, until Ctrl-C (prints the addresses and a dev key)
 	$(PY) -m scripts.stack
 
-test: setup browser-deps ## the whole test suite
+test: setup browser-deps ## the whole test suite: ruff, workflow and Dockerfile lint, pytest, then the container test
 	$(PY) -m ruff check .
+	$(MAKE) --no-print-directory lint-delivery
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory container-test
 
 lint: setup ## ruff
 	$(PY) -m ruff check .
@@ -112,3 +114,43 @@ bench-api: setup ## this API vs `mlflow models serve` on the champion (wrk, conc
 .PHONY: poc
 poc: setup ## technology watch: Explainable Boosting Machine vs the champion on the same folds, holdout and cost; MLflow + docs/methodology.md
 	$(PY) -m training.poc
+
+# ---- delivery: container images, compose stack, workflow and Dockerfile lint (README "Run with containers") ----
+.PHONY: serving-bundle container-deps container-base container-images container-test lint-delivery
+# The image names: compose.yaml defaults to the same ones (tests/containers/test_delivery.py checks it); CD sets
+# them to ghcr.io/<owner>/hc-api:<sha> and ghcr.io/<owner>/hc-dashboard:<sha>.
+HC_API_IMAGE ?= localhost/hc-api:latest
+HC_DASHBOARD_IMAGE ?= localhost/hc-dashboard:latest
+# Local builds: a Debian bookworm base made here (no registry pull); CI/CD passes python:3.11-slim.
+LOCAL_BASE := localhost/debian-base:bookworm
+HC_BASE_IMAGE ?= $(LOCAL_BASE)
+# podman as this sandbox needs it (runc, cgroupfs, limits it may not raise, host network): ../shared/DEPENDENCIES.md
+HC_CONTAINER_ENGINE ?= podman --runtime runc --cgroup-manager=cgroupfs
+BUNDLE ?= build/serving-bundle
+export HC_API_IMAGE HC_DASHBOARD_IMAGE HC_BASE_IMAGE HC_CONTAINER_ENGINE
+
+serving-bundle: setup ## what the API image serves: exported champion + DuckDB snapshot of its feature version + dbt manifest [BUNDLE=build/serving-bundle]
+	$(PY) -m scripts.container_bundle --out $(BUNDLE)
+
+container-deps: ## podman, runc and debootstrap (Debian packages) when missing
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null || { \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq podman runc debootstrap >/dev/null; }
+
+container-base: container-deps ## the local Debian bookworm base image (debootstrap, pruned of docs, locales and .debs; built once)
+	@$(HC_CONTAINER_ENGINE) image exists $(LOCAL_BASE) || { set -e; root=$$(mktemp -d); \
+		$(SUDO) debootstrap --variant=minbase bookworm $$root http://deb.debian.org/debian >/dev/null; \
+		$(SUDO) rm -rf $$root/var/cache/apt/archives/*.deb $$root/var/cache/apt/*.bin $$root/var/lib/apt/lists/* \
+			$$root/usr/share/doc/* $$root/usr/share/man/* $$root/usr/share/info/* $$root/usr/share/locale/*; \
+		$(SUDO) tar -C $$root -c . | $(HC_CONTAINER_ENGINE) import --quiet - $(LOCAL_BASE) >/dev/null; \
+		$(SUDO) rm -rf $$root; echo "built $(LOCAL_BASE)"; }
+
+container-images: $(if $(filter $(LOCAL_BASE),$(HC_BASE_IMAGE)),container-base) ## build $HC_API_IMAGE (with $BUNDLE: make serving-bundle first) and $HC_DASHBOARD_IMAGE here
+	$(PY) -m scripts.container_images --bundle $(BUNDLE)
+
+container-test: setup $(if $(filter $(LOCAL_BASE),$(HC_BASE_IMAGE)),container-base) browser-deps ## build both images from the local base, run them on a small warehouse and champion, check them (scores, 401, dashboard decision), remove them
+	$(PY) -m pytest -m containers tests/containers -p no:cacheprovider
+
+lint-delivery: setup ## actionlint + zizmor (offline) on the workflows, hadolint on the Dockerfiles
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows/
+	$(VENV)/bin/hadolint api/Dockerfile dashboard/Dockerfile
