@@ -15,8 +15,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 
@@ -44,26 +46,57 @@ def engine() -> Engine:
     return engine
 
 
+@dataclass(frozen=True)
+class Built:
+    """The images built for this run, and the served clients of the bundle baked into the API image."""
+
+    images: dict[str, str]
+    client_ids: tuple[int, ...]
+    reference_env: dict[str, str]  # the environment of `python -m api serve` on the bundle's sources
+
+
+def bundle_clients(folder: Path, n: int = 6) -> tuple[int, ...]:
+    """Train and test clients spread over the bundle's feature snapshot."""
+    with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as con:
+        table = con.sql("select table_name from marts.feature_versions").fetchall()[0][0]
+        ids = [r[0] for r in con.sql(f'select client_id from marts."{table}" order by client_id').fetchall()]
+    return tuple(ids[:: max(len(ids) // n, 1)][:n] + [ids[-1]])
+
+
+def reference_environment() -> dict[str, str]:
+    """`make serve`'s environment for a bundle written by `make serving-bundle` from the HC_* settings."""
+    return {**os.environ, "HC_API_KEYS": KEY,
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
+
+
 @pytest.fixture(scope="module")
-def built(engine: Engine, api_world: ApiWorld) -> Iterator[dict[str, str]]:
-    """The serving bundle of the API tests' champion (`make serving-bundle`'s command), then both images."""
-    out = ROOT / BUNDLE
-    env = api_world.env(MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false")
-    result = subprocess.run([sys.executable, "-m", "scripts.container_bundle", "--out", str(out)], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+def built(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Built]:
+    """Both images, the API image with a serving bundle: `HC_CONTAINER_BUNDLE` when set (CD: the bundle of the
+    warehouse and champion it deploys, written by `make serving-bundle`), else one written here, with
+    `make serving-bundle`'s command, from the API tests' synthetic warehouse and small champion."""
+    given = os.environ.get("HC_CONTAINER_BUNDLE")
+    if given:
+        bundle, reference_env = given, reference_environment()
+    else:
+        world: ApiWorld = request.getfixturevalue("api_world")
+        bundle, reference_env = BUNDLE, world.env(MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false")
+        result = subprocess.run([sys.executable, "-m", "scripts.container_bundle", "--out", str(ROOT / BUNDLE)],
+                                env=reference_env, cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     try:
-        seconds = build_all(engine, BUNDLE, os.environ.get("HC_BASE_IMAGE", "python:3.11-slim"))
+        ids = bundle_clients(ROOT / bundle)
+        seconds = build_all(engine, bundle, os.environ.get("HC_BASE_IMAGE", "python:3.11-slim"))
     finally:
-        shutil.rmtree(out.parent, ignore_errors=True)
+        if not given:
+            shutil.rmtree((ROOT / BUNDLE).parent, ignore_errors=True)
     MEASURED.update({f"{k} image build": f"{v:.0f} s" for k, v in seconds.items()})
-    yield images()
+    yield Built(images(), ids, reference_env)
 
 
 @pytest.fixture(scope="module")
-def reference(api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m api serve` (what `make serve` runs) on the same warehouse and MLflow registry."""
-    process, url = start_api(api_world.env(), tmp_path_factory.mktemp("reference_api") / "api.log")
+def reference(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m api serve` (what `make serve` runs) on the warehouse and registry the bundle was written from."""
+    process, url = start_api(built.reference_env, tmp_path_factory.mktemp("reference_api") / "api.log")
     try:
         yield url
     finally:
@@ -71,11 +104,11 @@ def reference(api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def api_container(engine: Engine, built: dict[str, str]) -> Iterator[str]:
+def api_container(engine: Engine, built: Built) -> Iterator[str]:
     """The API image, started with nothing but environment variables; yields its URL once its HEALTHCHECK passes."""
     name, port = f"hc-test-api-{os.getpid()}", browser.free_port()
     try:
-        engine.run(name, built["api"], {"HC_API_KEYS": KEY, "HC_API_HOST": "127.0.0.1", "HC_API_PORT": str(port)})
+        engine.run(name, built.images["api"], {"HC_API_KEYS": KEY, "HC_API_HOST": "127.0.0.1", "HC_API_PORT": str(port)})
         MEASURED["API container: start to healthy"] = f"{engine.wait_healthy(name, 120):.1f} s"
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -83,11 +116,11 @@ def api_container(engine: Engine, built: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def dashboard_container(engine: Engine, built: dict[str, str], api_container: str) -> Iterator[str]:
+def dashboard_container(engine: Engine, built: Built, api_container: str) -> Iterator[str]:
     """The dashboard image against the API container; yields its URL once its HEALTHCHECK passes."""
     name, port = f"hc-test-dashboard-{os.getpid()}", browser.free_port()
     try:
-        engine.run(name, built["dashboard"], {"HC_API_URL": api_container, "HC_API_KEY": KEY,
+        engine.run(name, built.images["dashboard"], {"HC_API_URL": api_container, "HC_API_KEY": KEY,
                                               "HC_DASHBOARD_HOST": "127.0.0.1", "HC_DASHBOARD_PORT": str(port)})
         MEASURED["dashboard container: start to healthy"] = f"{engine.wait_healthy(name, 120):.1f} s"
         yield f"http://127.0.0.1:{port}"
@@ -95,23 +128,16 @@ def dashboard_container(engine: Engine, built: dict[str, str], api_container: st
         engine.remove(name)
 
 
-def client_ids(api_world: ApiWorld, n: int = 6) -> list[int]:
-    """Train and test clients spread over the snapshot."""
-    rows = api_world.query(f"select client_id from {api_world.snapshot} order by client_id")
-    ids = [r[0] for r in rows]
-    return ids[:: max(len(ids) // n, 1)][:n] + [ids[-1]]
-
-
-def test_api_image_is_small_runs_as_non_root_and_holds_no_key(engine: Engine, built: dict[str, str]):
-    size = engine.size(built["api"])
+def test_api_image_is_small_runs_as_non_root_and_holds_no_key(engine: Engine, built: Built):
+    size = engine.size(built.images["api"])
     MEASURED["API image"] = f"{size / 1e6:.0f} MB"
-    MEASURED["dashboard image"] = f"{engine.size(built['dashboard']) / 1e6:.0f} MB"
+    MEASURED["dashboard image"] = f"{engine.size(built.images['dashboard']) / 1e6:.0f} MB"
     assert size <= MAX_IMAGE_BYTES
-    config = engine("image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Env}}", built["api"]).stdout
+    config = engine("image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Env}}", built.images["api"]).stdout
     user, env = config.strip().split("|", 1)
     assert user == "1000:1000"
     assert "HC_API_KEYS" not in env and "HC_API_KEY_FILE" not in env
-    assert "urllib" in " ".join(engine.healthcheck(built["api"]))
+    assert "urllib" in " ".join(engine.healthcheck(built.images["api"]))
 
 
 def test_api_container_is_healthy_within_15_seconds(api_container: str):
@@ -120,24 +146,24 @@ def test_api_container_is_healthy_within_15_seconds(api_container: str):
     assert httpx.get(f"{api_container}/health", timeout=5).json()["status"] == "ok"
 
 
-def test_container_scores_equal_make_serve(api_container: str, reference: str, api_world: ApiWorld):
+def test_container_scores_equal_make_serve(api_container: str, reference: str, built: Built):
     compared = ("probability_default", "decision", "threshold", "margin", "model_version", "feature_version")
-    for client_id in client_ids(api_world):
+    for client_id in built.client_ids:
         got = container_check.score(api_container, KEY, client_id)
         expected = container_check.score(reference, KEY, client_id)
         assert {k: got[k] for k in compared} == {k: expected[k] for k in compared}, client_id
 
 
-def test_container_explanations_equal_make_serve(api_container: str, reference: str, api_world: ApiWorld):
-    client_id = client_ids(api_world)[1]
+def test_container_explanations_equal_make_serve(api_container: str, reference: str, built: Built):
+    client_id = built.client_ids[1]
     got, expected = (httpx.get(f"{url}/v1/clients/{client_id}/explanation", params={"top": 5},
                                headers={"X-API-Key": KEY}, timeout=30) for url in (api_container, reference))
     assert got.status_code == 200
     assert got.json()["contributions"] == expected.json()["contributions"]
 
 
-def test_api_container_refuses_requests_without_a_valid_key(api_container: str, api_world: ApiWorld):
-    client_id = client_ids(api_world)[0]
+def test_api_container_refuses_requests_without_a_valid_key(api_container: str, built: Built):
+    client_id = built.client_ids[0]
     container_check.check(api_container, KEY, client_id, timeout=10)  # health, score, 401 without key
     wrong = httpx.get(f"{api_container}/v1/clients/{client_id}/score", headers={"X-API-Key": "not-the-key-0123456789"})
     assert wrong.status_code == 401
@@ -149,10 +175,10 @@ def test_dashboard_container_answers_its_health_endpoint(dashboard_container: st
 
 
 def test_dashboard_first_page_shows_the_api_decision(dashboard_container: str, api_container: str,
-                                                     api_world: ApiWorld):
+                                                     built: Built):
     from playwright.sync_api import sync_playwright
 
-    client_id = client_ids(api_world)[2]
+    client_id = built.client_ids[2]
     decision = container_check.score(api_container, KEY, client_id)["decision"]
     expected = {"accepted": "Crédit accordé", "refused": "Crédit refusé"}[decision]
     with sync_playwright() as playwright:
@@ -167,8 +193,8 @@ def test_dashboard_first_page_shows_the_api_decision(dashboard_container: str, a
             chrome.close()
 
 
-def test_compose_names_the_tested_images(built: dict[str, str]):
-    assert compose_images(os.environ) == built
+def test_compose_names_the_tested_images(built: Built):
+    assert compose_images(os.environ) == built.images
 
 
 def test_report_measurements(capsys: pytest.CaptureFixture[str]):
