@@ -60,11 +60,11 @@ class Engine:
 
     def build(self, dockerfile: str, tag: str, base: str, build_args: dict[str, str] | None = None) -> float:
         """Build `tag` from `dockerfile` (context: the repository root). Returns the seconds it took."""
-        args = ["build", "-f", dockerfile, "-t", tag, "--network=host", "--build-arg", f"BASE_IMAGE={base}"]
+        args = ["build", "-f", dockerfile, "-t", tag, "--build-arg", f"BASE_IMAGE={base}"]
         for key, value in (build_args or {}).items():
             args += ["--build-arg", f"{key}={value}"]
-        if self.podman:
-            args += ["--format", "docker", *LIMITS]
+        if self.podman:  # the sandbox: host network, limits it may not raise, HEALTHCHECK kept (docker format)
+            args += ["--network=host", "--format", "docker", *LIMITS]
             if HOST_CA.is_file():  # pip inside the build trusts what the host trusts (mounted, never copied)
                 args += ["-v", f"{HOST_CA}:/run/host-ca.crt:ro", "--build-arg", "PIP_CERT=/run/host-ca.crt"]
         started = time.perf_counter()
