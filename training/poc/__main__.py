@@ -26,7 +26,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     "the same holdout (cost, threshold, ROC/PR AUC with paired bootstrap intervals, fit time, "
                     "one-client latency, size, explanation time and fidelity; the oracle on synthetic data), "
                     f"concludes adopt / keep as challenger / reject, logs everything to the MLflow experiment "
-                    f"{EXPERIMENT!r} and writes the methodology note (figures in <note folder>/figures/).")
+                    f"{EXPERIMENT!r} and writes the methodology note (figures in <note folder>/figures/), with the "
+                    "champion run's numbers and the drift findings of <HC_REPORTS_DIR>/drift.json when present. "
+                    "Reads the feature store at HC_DUCKDB_PATH (read-only) and the oracle at HC_ORACLE_PATH "
+                    "(evaluation only).")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="standard",
                         help="search and measurement size: quick (tests, a few thousand clients, under a minute), "
                              "standard (default: 3 EBM configurations x 5 folds, 500 bootstrap resamples; "

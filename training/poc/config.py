@@ -38,11 +38,11 @@ PROFILES = {
     ),
     "standard": PocProfile(
         name="standard",
-        base={"outer_bags": 2, "max_rounds": 2000, "early_stopping_rounds": 50, "smoothing_rounds": 50,
+        base={"outer_bags": 4, "max_rounds": 3000, "early_stopping_rounds": 50, "smoothing_rounds": 50,
               "interaction_smoothing_rounds": 50, "max_interaction_bins": 32, "n_jobs": 2},
         grid=[{"interactions": 0, "learning_rate": 0.04, "max_bins": 256},
               {"interactions": 10, "learning_rate": 0.04, "max_bins": 256},
-              {"interactions": 20, "learning_rate": 0.02, "max_bins": 512}],
+              {"interactions": 25, "learning_rate": 0.02, "max_bins": 512}],
         bootstrap=500, latency_calls=200, fidelity_rows=2000,
     ),
 }

@@ -108,57 +108,75 @@ def oracle_table(ctx) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _ebm_terms(model) -> str:
+    pairs = sum(len(t) == 2 for t in model.term_features_)
+    return f"{len(model.term_features_) - pairs} main-effect terms and {pairs} pair terms"
+
+
 def _figure(paths: dict, name: str, out: Path) -> str:
     path = paths.get(name)
     return os.path.relpath(path, out.parent) if path else "(figure not available)"
 
 
-def values(ctx, out: Path, paths: dict, poc_run: str) -> dict:
-    """Every placeholder of the template."""
+def _data_values(ctx) -> dict:
     s, c, split = ctx.champion.summary, ctx.champion, ctx.split
-    hold, oof = s["champion"]["holdout"], s["champion"]["oof"]
-    info = s["feature_version"]["info"]
-    t = ctx.table.set_index("key")
-    synthetic = ctx.oracle is not None
     return {
-        "profile": ctx.profile.name, "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "champion_version": c.version, "champion_run": c.run_id, "poc_run": poc_run,
         "data_origin": ("Here they come from the repository's seeded synthetic generator (`warehouse/synth`), which "
                         "also writes the true default probability of every client (the oracle), read only to "
-                        "evaluate." if synthetic else "Here they are the real Kaggle files."),
+                        "evaluate." if ctx.oracle is not None else "Here they are the real Kaggle files."),
         "n_clients": f"{s['n_clients']:,}", "default_rate": f"{s['default_rate']:.2%}",
         "feature_version": c.feature_version, "feature_table": s["feature_version"]["table"],
         "n_features": s["n_numeric"] + s["n_categorical"], "n_numeric": s["n_numeric"],
-        "n_categorical": s["n_categorical"], "sql_fingerprint": info.get("sql_fingerprint"),
+        "n_categorical": s["n_categorical"], "sql_fingerprint": s["feature_version"]["info"].get("sql_fingerprint"),
         "data_fingerprint": s["data_fingerprint"], "holdout_share": f"{float(c.params['holdout_share']):.0%}",
         "n_holdout": f"{len(split.hold):,}", "seed": c.seed, "n_dev": f"{len(split.dev):,}",
-        "n_folds": len(split.folds), "imbalance_table": imbalance_table(s), "n_candidates": len(s["candidates"]),
-        "families_table": families_table(s), "champion_name": s["champion"]["name"], "champion_why": _why(s),
-        "cost_fn": f"{split.cost_fn:g}", "cost_fp": f"{split.cost_fp:g}",
+        "n_folds": len(split.folds), "cost_fn": f"{split.cost_fn:g}", "cost_fp": f"{split.cost_fp:g}",
         "bayes_threshold": f"{split.cost_fp / (split.cost_fn + split.cost_fp):.4f}",
+    }
+
+
+def _champion_values(ctx) -> dict:
+    s, c = ctx.champion.summary, ctx.champion
+    hold, oof = s["champion"]["holdout"], s["champion"]["oof"]
+    kind = c.scorer.explainer.kind
+    return {
+        "imbalance_table": imbalance_table(s), "n_candidates": len(s["candidates"]),
+        "families_table": families_table(s), "champion_name": s["champion"]["name"], "champion_why": _why(s),
         "threshold": f"{c.scorer.threshold:.4f}", "oof_cost": f"{oof['oof_cost_per_applicant']:.4f}",
         "oof_relative": f"{oof['oof_relative_cost']:.1%}", "hold_cost": f"{hold['cost_per_applicant']:.4f}",
         "hold_relative": f"{hold['relative_cost']:.1%}", "approval": f"{hold['approval_rate']:.1%}",
         "hold_auc": f"{hold['roc_auc']:.4f}", "hold_pr_auc": f"{hold['pr_auc']:.4f}",
         "hold_recall": f"{hold['recall']:.4f}", "hold_precision": f"{hold['precision']:.4f}",
-        "hold_frr": f"{hold['false_refusal_rate']:.4f}",
-        "oracle_text": (f"On this synthetic data the oracle reaches ROC AUC {ctx.oracle['roc_auc']:.4f} and "
-                        f"{ctx.oracle['cost_per_applicant']:.4f} per applicant on the same holdout: the ceiling."
-                        if synthetic else ""),
-        "importance_table": _importance(c.scorer),
-        "local_method": LOCAL_METHOD.get(c.scorer.explainer.kind, "no local explanation"),
-        "posthoc_caveat": LINEAR_CAVEAT if c.scorer.explainer.kind == "linear" else TREES_CAVEAT,
-        "fidelity_rows": f"{min(ctx.profile.fidelity_rows, len(split.hold)):,}",
-        "champion_fidelity": f"{t.loc['explanation_max_abs_error', 'champion']:.1e}",
-        "champion_fidelity_units": ctx.extra["champion_fidelity_units"], "interpret_version": version("interpret-core"),
-        "bootstrap": ctx.profile.bootstrap, "n_configs": len(ctx.results), "search_table": search_table(ctx),
-        "comparison_table": table.markdown(ctx.table), "oracle_table": oracle_table(ctx), "verdict": ctx.verdict,
-        "reason": ctx.reason, "poc_minutes": f"{ctx.seconds() / 60:.1f}",
-        "drift_text": drift_text(ctx.settings.reports_dir / "drift.json", c),
-        "synthetic_caveat": " (this run)" if synthetic else " (not this run: real files)",
-        "poc_budget": "20-minute", **{f"fig_{k}": _figure(paths, k, out) for k in (
-            "cost_vs_threshold", "roc_pr_holdout", "shap_summary", "local", "ebm_shapes")},
+        "hold_frr": f"{hold['false_refusal_rate']:.4f}", "importance_table": _importance(c.scorer),
+        "local_method": LOCAL_METHOD.get(kind, "no local explanation"),
+        "posthoc_caveat": LINEAR_CAVEAT if kind == "linear" else TREES_CAVEAT,
     }
+
+
+def _poc_values(ctx) -> dict:
+    o = ctx.oracle
+    return {
+        "oracle_text": (f"On this synthetic data the oracle reaches ROC AUC {o['roc_auc']:.4f} and "
+                        f"{o['cost_per_applicant']:.4f} per applicant on the same holdout: the ceiling." if o else ""),
+        "fidelity_rows": f"{min(ctx.profile.fidelity_rows, len(ctx.split.hold)):,}",
+        "champion_fidelity": f"{ctx.table.set_index('key').loc['explanation_max_abs_error', 'champion']:.1e}",
+        "champion_fidelity_units": ctx.extra["champion_fidelity_units"], "interpret_version": version("interpret-core"),
+        "ebm_terms": _ebm_terms(ctx.model), "bootstrap": ctx.profile.bootstrap, "n_configs": len(ctx.results),
+        "search_table": search_table(ctx), "comparison_table": table.markdown(ctx.table),
+        "oracle_table": oracle_table(ctx), "verdict": ctx.verdict, "reason": ctx.reason,
+        "poc_minutes": f"{ctx.seconds() / 60:.1f}", "poc_budget": "20-minute",
+        "synthetic_caveat": " (this run)" if o else " (not this run: real files)",
+        "drift_text": drift_text(ctx.settings.reports_dir / "drift.json", ctx.champion),
+    }
+
+
+def values(ctx, out: Path, paths: dict, poc_run: str) -> dict:
+    """Every placeholder of the template."""
+    head = {"profile": ctx.profile.name, "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "champion_version": ctx.champion.version, "champion_run": ctx.champion.run_id, "poc_run": poc_run}
+    figures = {f"fig_{k}": _figure(paths, k, out)
+               for k in ("cost_vs_threshold", "roc_pr_holdout", "shap_summary", "local", "ebm_shapes")}
+    return {**head, **_data_values(ctx), **_champion_values(ctx), **_poc_values(ctx), **figures}
 
 
 def write(ctx, out: Path, paths: dict, poc_run: str) -> Path:
