@@ -2,8 +2,9 @@
 
 Builds both images with the container engine (here podman from the local Debian base, in CD docker from
 python:3.11-slim), the API image with a serving bundle written from the API tests' synthetic warehouse and small
-champion; starts the API container and checks its health, its scores against `python -m api serve` (`make serve`)
-on the same warehouse and registry, and the 401 without key; starts the dashboard container against it and checks
+champion (or the bundle `HC_CONTAINER_BUNDLE` names, as CD does with the one it deploys); starts the API
+container and checks its health, its scores against `python -m api serve` (`make serve`) on the same warehouse
+and registry, and the 401 without key; starts the dashboard container against it and checks
 its health endpoint and that its first page, in headless Chromium, shows the API's decision for a client.
 Every container started here is removed by name, whatever happens. Never skipped: without an engine it fails.
 """
