@@ -144,7 +144,7 @@ container-base: container-deps ## the local Debian bookworm base image (debootst
 		$(SUDO) tar -C $$root -c . | $(HC_CONTAINER_ENGINE) import --quiet - $(LOCAL_BASE) >/dev/null; \
 		$(SUDO) rm -rf $$root; echo "built $(LOCAL_BASE)"; }
 
-container-images: $(if $(filter $(LOCAL_BASE),$(HC_BASE_IMAGE)),container-base) ## build $HC_API_IMAGE (with $BUNDLE: make serving-bundle first) and $HC_DASHBOARD_IMAGE here
+container-images: setup $(if $(filter $(LOCAL_BASE),$(HC_BASE_IMAGE)),container-base) ## build $HC_API_IMAGE (with $BUNDLE: make serving-bundle first) and $HC_DASHBOARD_IMAGE here
 	$(PY) -m scripts.container_images --bundle $(BUNDLE)
 
 container-test: setup $(if $(filter $(LOCAL_BASE),$(HC_BASE_IMAGE)),container-base) browser-deps ## build both images from the local base, run them on a small warehouse and champion, check them (scores, 401, dashboard decision), remove them
