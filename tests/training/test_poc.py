@@ -71,6 +71,8 @@ def test_methodology_note_is_written_with_the_run_numbers(poc, trained):
     text = poc.note.read_text()
     hold = trained.summary["champion"]["holdout"]
     assert f"ROC AUC {hold['roc_auc']:.4f}" in text
+    assert f"| holdout ROC AUC [95% CI] | {hold['roc_auc']:.4f} [" in text
+    assert f"Champion threshold `{trained.summary['threshold']:.4f}`" in text
     assert f"version {poc.champion.version}, run `{poc.champion.run_id}`" in text
     assert f"run `{poc.run_id}`" in text
     assert f"**Conclusion: {poc.verdict}**" in text
