@@ -74,11 +74,14 @@ simulate-drift: setup ## replay test clients through the running API, unchanged 
 clean: ## remove generated data, databases and reports (keeps .venv)
 	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs
 
-.PHONY: train mlflow-ui
+.PHONY: train mlflow-ui bench-train
 PROFILE ?= standard
 
 train: setup ## cross-validate, choose model + threshold, log to MLflow, register credit-scoring@champion, reports/model_card.md [PROFILE=quick|standard|full]
 	$(PY) -m training --profile $(PROFILE)
+
+bench-train: setup ## time a training profile on synthetic data in its own folder; champion vs Dummy/logistic, oracle ratios, budgets [PROFILE=standard CLIENTS=50000]
+	$(PY) -m training.bench --profile $(PROFILE) --clients $(CLIENTS) --seed $(SEED)
 
 mlflow-ui: setup ## MLflow UI on http://127.0.0.1:5000 (backend store: MLFLOW_TRACKING_URI, else HC_MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri "$$($(PY) -m training --print-tracking-uri)"
