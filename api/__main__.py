@@ -33,9 +33,10 @@ def serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     try:
         load_keys(settings)
-    except KeyConfigError:
+    except KeyConfigError as error:
         if settings.api_keys or settings.api_key_file:
-            raise
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         key = new_key()
         os.environ["HC_API_KEYS"] = key
         get_settings.cache_clear()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -40,6 +43,14 @@ def test_keys_from_the_environment_and_a_file(tmp_path: Path) -> None:
 def test_key_configuration_errors(keys: str, key_file: Path | None, message: str) -> None:
     with pytest.raises(KeyConfigError, match=message):
         load_keys(Settings(api_keys=keys, api_key_file=key_file))
+
+
+def test_serve_refuses_a_short_key_with_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "HC_API_KEY_FILE"} | {"HC_API_KEYS": "short-key"}
+    done = subprocess.run([sys.executable, "-m", "api", "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "error: 1 API key(s) shorter than 16 characters: use longer random keys\n"
+    assert "Serving on" not in done.stdout
 
 
 def test_application_schema_has_every_kaggle_field_but_the_id() -> None:
