@@ -63,7 +63,7 @@ def publish(api, repo_id: str, image: str, port: int, title: str, secrets: dict[
     return commit.oid
 
 
-def wait_running(api, repo_id: str, commit: str, timeout: float) -> None:
+def wait_running(api, repo_id: str, commit: str, timeout: float, poll: float = 10) -> None:
     """Until the Space runs `commit` (it rebuilds after every commit); RuntimeError on a failed stage."""
     deadline, seen_build = time.monotonic() + timeout, False
     while time.monotonic() < deadline:
@@ -74,7 +74,7 @@ def wait_running(api, repo_id: str, commit: str, timeout: float) -> None:
         seen_build = seen_build or stage in ("BUILDING", "APP_STARTING", "RUNNING_BUILDING", "RUNNING_APP_STARTING")
         if stage == "RUNNING" and (sha == commit or (sha is None and seen_build)):
             return
-        time.sleep(10)
+        time.sleep(poll)
     raise RuntimeError(f"{repo_id} did not run commit {commit[:8]} within {timeout:.0f} s")
 
 

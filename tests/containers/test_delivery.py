@@ -11,9 +11,10 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
 import yaml
 
-from scripts import container_images
+from scripts import container_deploy, container_images
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLE = re.compile(r"^\$\{(\w+):-([^}]+)\}$")
@@ -97,3 +98,49 @@ def test_docker_context_leaves_data_and_secrets_out():
              if line and not line.startswith("#")]
     assert rules[0] == "*"  # everything excluded, then only what the images copy
     assert not [r for r in rules if r.startswith("!") and any(w in r for w in ("data", "mlflow", ".env", "reports"))]
+
+
+class FakeHub:
+    """The few HfApi methods the deployment calls, recording what it sends; runtimes replayed in order."""
+
+    def __init__(self, runtimes: list[tuple[str, str | None]]) -> None:
+        self.calls: list[tuple] = []
+        self.files: dict[str, str] = {}
+        self.runtimes = runtimes
+
+    def create_repo(self, repo_id, **kwargs):
+        self.calls.append(("create_repo", repo_id, kwargs))
+
+    def add_space_secret(self, repo_id, key, value):
+        self.calls.append(("secret", repo_id, key))
+
+    def add_space_variable(self, repo_id, key, value):
+        self.calls.append(("variable", repo_id, key, value))
+
+    def upload_folder(self, repo_id, repo_type, folder_path, commit_message):
+        self.files = {p.name: p.read_text(encoding="utf-8") for p in Path(folder_path).iterdir()}
+        return type("Commit", (), {"oid": "c0ffee"})()
+
+    def get_space_runtime(self, repo_id):
+        stage, sha = self.runtimes.pop(0) if len(self.runtimes) > 1 else self.runtimes[0]
+        return type("Runtime", (), {"stage": stage, "raw": {"sha": sha, "domains": [{"domain": "o-hc-api.hf.space"}]}})()
+
+
+def test_deployment_runs_the_tested_image_by_digest_with_secrets_from_the_environment():
+    hub = FakeHub([("RUNNING", "old"), ("BUILDING", "c0ffee"), ("RUNNING", "c0ffee")])
+    image = "ghcr.io/o/hc-api@sha256:" + "0" * 64
+    commit = container_deploy.publish(hub, "o/hc-api", image, 8000, "API", {"HC_API_KEYS": "k" * 20}, {"X": "1"})
+    assert commit == "c0ffee"
+    assert hub.files["Dockerfile"] == f"FROM {image}\n"
+    assert "sdk: docker" in hub.files["README.md"] and "app_port: 8000" in hub.files["README.md"]
+    assert ("secret", "o/hc-api", "HC_API_KEYS") in hub.calls
+    assert hub.calls[0] == ("create_repo", "o/hc-api", {"repo_type": "space", "space_sdk": "docker", "exist_ok": True})
+    container_deploy.wait_running(hub, "o/hc-api", commit, timeout=5, poll=0)
+    assert container_deploy.space_url(hub, "o/hc-api") == "https://o-hc-api.hf.space"
+
+
+def test_deployment_fails_when_the_space_does_not_run():
+    with pytest.raises(RuntimeError, match="BUILD_ERROR"):
+        container_deploy.wait_running(FakeHub([("BUILDING", None), ("BUILD_ERROR", None)]), "o/s", "c0ffee", 5, poll=0)
+    with pytest.raises(RuntimeError, match="did not run commit"):
+        container_deploy.wait_running(FakeHub([("RUNNING", "old")]), "o/s", "c0ffee", 0.05, poll=0.01)
