@@ -2,7 +2,8 @@
 
 compose.yaml names the images the Makefile's `container-test` builds; the API image installs only the serving
 pins, each one the repository's own; the Dockerfiles take their base from BASE_IMAGE, run as a non-root user,
-check their health without curl and bake in no key.
+check their health without curl and bake in no key; the deployment puts the tested image, by digest, into a
+Docker Space and waits until the Space runs it (against a fake Hugging Face client).
 """
 
 from __future__ import annotations
