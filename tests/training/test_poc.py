@@ -1,4 +1,4 @@
-"""End to end: the EBM proof of concept (quick profile) against the shared quick champion (fixture `trained`)."""
+"""End to end: the EBM proof of concept (quick profile) against a quick champion on 5,000 synthetic clients."""
 
 from __future__ import annotations
 
@@ -11,12 +11,21 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from tests.training.trained import TrainedRun, isolated_tracking
+from tests.training.trained import TrainedRun, isolated_tracking, trained_run
 from training.poc.config import EXPERIMENT, PROFILES
 from training.poc.ebm import contributions, log_odds
 
 ROWS = ("oof_cost_per_applicant", "threshold", "holdout_cost_per_applicant", "holdout_roc_auc", "holdout_pr_auc",
         "fit_seconds", "predict_ms_one_client", "model_kb", "explain_ms_one_client", "explanation_max_abs_error")
+
+
+POC_CLIENTS = 5_000  # the size issue 9 names for the quick test
+
+
+@pytest.fixture(scope="module")
+def trained() -> TrainedRun:
+    """The quick champion the PoC is compared with (its own 5,000-client store and MLflow registry)."""
+    return trained_run(POC_CLIENTS)
 
 
 @pytest.fixture(scope="module")

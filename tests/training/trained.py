@@ -67,15 +67,15 @@ def isolated_tracking():
             os.environ["MLFLOW_TRACKING_URI"] = saved_env
 
 
-@functools.lru_cache(maxsize=1)
-def trained_run() -> TrainedRun:
-    """Train once with PROFILE=quick on 3,000 synthetic clients (about a minute on 2 cores)."""
+@functools.lru_cache(maxsize=2)
+def trained_run(clients: int = CLIENTS) -> TrainedRun:
+    """Train once per size with PROFILE=quick on synthetic clients (3,000 by default; about a minute on 2 cores)."""
     from training.config import PROFILES
     from training.train import run
 
     root = Path(tempfile.mkdtemp(prefix="hc-training-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    settings, features = make_store(root)
+    settings, features = make_store(root, clients)
     with isolated_tracking():
         summary = run(settings, PROFILES["quick"], seed=0)
     return TrainedRun(root, settings, summary, features)
