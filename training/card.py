@@ -116,6 +116,12 @@ def _leakage(leakage: pd.DataFrame) -> str:
             + _table(top[cols], 3) + "\n")
 
 
+def _refined(s: dict) -> str:
+    """The families the refined search ran on, in the order of their best coarse cost."""
+    families = list(dict.fromkeys(c["name"].split("/")[0] for c in s["candidates"] if c["stage"] == "refine"))
+    return " and ".join(families) if families else "no family (refined search skipped)"
+
+
 def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.DataFrame,
           fairness: pd.DataFrame) -> Path:
     """Write `model_card.md` into `reports_dir` (figures are expected in `reports_dir/model_card/`)."""
@@ -126,7 +132,7 @@ def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.Data
         f"Profile `{s['profile']}`, seed {s['seed']}, {s['seconds']:.0f} s. Probability of default and an "
         "accept/refuse decision for a credit application.\n",
         _data(s), _cost(s),
-        "## Candidates (from the simplest to the most complex, then Optuna on the two best families)\nOOF = pooled "
+        f"## Candidates (from the simplest to the most complex, then Optuna on {_refined(s)})\nOOF = pooled "
         "out-of-fold predictions at the candidate's own threshold; fold std = standard deviation of the cost "
         f"over folds; holdout = mean of the {s['n_splits']} fold models (never used to choose).\n",
         _table(shown), "", _champion(s), _oracle(s),
