@@ -49,7 +49,7 @@ def workdir_env(workdir: Path) -> dict[str, str]:
 
 
 def prepare(workdir: Path, clients: int, seed: int, env: dict[str, str]) -> None:
-    """Data and a published feature version in the work folder (skipped when the summary of a build exists)."""
+    """Data and a published feature version in the work folder (features skipped when its warehouse exists)."""
     python = [sys.executable, "-m"]
     steps = [("synth", python + ["warehouse.synth", "--clients", str(clients), "--seed", str(seed), "--reuse",
                                  "--no-progress"])]
