@@ -1,4 +1,4 @@
-"""The training benchmark's verdicts on hand-made run summaries."""
+"""The training benchmark: its verdicts on hand-made run summaries and the preparation steps it runs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import copy
 
 import pytest
 
+from dbt_project.pipeline.build import Measured
+from training import bench
 from training.bench import report_lines
 
 
@@ -52,3 +54,33 @@ def test_time_budget_and_size_specific_floors():
     assert "  [NOT MET] wall time <= 8 min" in lines
     assert "  [met] AUC ratio >= 0.95" in lines
     assert not any("cost ratio <=" in line for line in lines)  # the cost floor applies at full size only
+
+
+def _record_steps(monkeypatch, fail_step: str | None = None) -> list[str]:
+    steps: list[str] = []
+
+    def fake_run(args, env, prefix):
+        steps.append(prefix.rstrip(" |"))
+        return Measured(3 if steps[-1] == fail_step else 0, 1.0, 10.0, 1.0)
+
+    monkeypatch.setattr(bench, "run_measured", fake_run)
+    return steps
+
+
+def test_prepare_loads_the_warehouse_before_building_features_then_only_regenerates(tmp_path, monkeypatch):
+    steps = _record_steps(monkeypatch)
+    bench.prepare(tmp_path, 1_000, 1, {})
+    assert steps == ["synth", "load", "features"]
+    steps.clear()
+    bench.prepare(tmp_path, 1_000, 1, {})
+    assert steps == ["synth"]  # --reuse keeps the files; warehouse and features are already published
+
+
+def test_an_interrupted_preparation_is_redone(tmp_path, monkeypatch):
+    steps = _record_steps(monkeypatch, fail_step="features")
+    with pytest.raises(SystemExit, match="bench preparation step 'features' failed \\(exit 3\\)"):
+        bench.prepare(tmp_path, 1_000, 1, {})
+    assert not (tmp_path / bench.PREPARED_STAMP).exists()
+    steps = _record_steps(monkeypatch)
+    bench.prepare(tmp_path, 1_000, 1, {})
+    assert steps == ["synth", "load", "features"]
