@@ -2,10 +2,11 @@
 
     python -m training.bench [--profile standard] [--clients 50000] [--seed 42] [--workdir DIR]
 
-In a work folder of its own (its own DuckDB file, MLflow store and reports): generates the synthetic files and
-loads them and builds the features once (not timed; a stamp file marks a finished preparation), then times `python -m training --profile P` in its
-own process and prints, from its summary: the champion against the Dummy and the best logistic regression (CV
-and holdout), the oracle ratios, the time and the memory, each against its budget.
+In a work folder of its own (its own DuckDB file, MLflow store and reports): generates the synthetic files,
+loads them and builds the features once (not timed; a stamp file marks a finished preparation), then times
+`python -m training --profile P` in its own process and prints, from its summary: the champion against the Dummy
+and the best logistic regression (CV and holdout), the oracle ratios, the time and the memory, each against its
+budget.
 """
 
 from __future__ import annotations
