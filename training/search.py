@@ -152,6 +152,9 @@ def refine(base: Candidate, ctx: SearchContext, profile: Profile,
     def objective(trial: optuna.Trial) -> float:
         candidate = replace(base, params=suggest(trial, base.family), stage="refine")
         result = cross_validate(candidate, ctx)
+        log.info("  refine trial %d %s: cost/applicant %.4f, AUC %.4f, %.1fs", trial.number, candidate.name,
+                 result.choice.cost_per_applicant, result.metrics["cv_roc_auc_mean"],
+                 result.metrics["fit_seconds_total"])
         results.append(result)
         on_result(result)
         return result.choice.cost_per_applicant

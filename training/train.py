@@ -152,7 +152,10 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
                            "n_features": data.X.shape[1], "n_skewed_log": len(ctx.skewed)})
         results = _search(ctx, profile, tags)
         best = best_of(results)
+        log.info("champion %s: refitting on %d development clients, global SHAP on %d rows", best.candidate.name,
+                 len(ctx.y), min(profile.shap_rows, len(ctx.y)))
         scorer, sample, fit_s = _champion(best, ctx, data, profile)
+        log.info("refit in %.1fs; scoring the holdout, figures, registration and model card", fit_s)
         p_hold = scorer.predict_proba(ctx.X_hold)
         hold_metrics = threshold_metrics(ctx.y_hold, p_hold, scorer.threshold, ctx.cost_fn, ctx.cost_fp)
         hold_metrics["refit_seconds"] = fit_s
