@@ -18,6 +18,7 @@ class Profile:
     refine_timeout_s: float
     shap_rows: int
     refine_families: int = 2
+    fold_workers: int = 1  # processes fitting the folds of single-threaded models (logistic) side by side
     penalty_path: list[float] = field(default_factory=lambda: [1e-4, 1e-3, 1e-2, 1e-1, 1.0])
 
 
@@ -37,7 +38,7 @@ PROFILES = {
                    {"learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 100, "colsample_bytree": 0.3}],
         logistic_grid=[{"C": 0.001}, {"C": 0.01, "log_skewed": False}],
         forest_grid=[{"n_estimators": 60, "max_depth": 10, "min_samples_leaf": 40}],
-        refine_trials=10, refine_timeout_s=120, shap_rows=2000,
+        refine_trials=10, refine_timeout_s=120, shap_rows=2000, fold_workers=2,
         penalty_path=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0],
     ),
     "full": Profile(
@@ -47,7 +48,7 @@ PROFILES = {
         logistic_grid=[{"C": 0.003}, {"C": 0.01, "log_skewed": False}],
         forest_grid=[{"n_estimators": 60, "max_depth": 12, "min_samples_leaf": 200}],
         # one family refined: at full size a logistic trial takes ~3 min and never catches up with LightGBM
-        refine_trials=20, refine_timeout_s=480, shap_rows=5000, refine_families=1,
+        refine_trials=20, refine_timeout_s=480, shap_rows=5000, refine_families=1, fold_workers=2,
         penalty_path=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0],
     ),
 }

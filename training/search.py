@@ -12,6 +12,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import optuna
@@ -22,6 +23,9 @@ from training.config import Profile
 from training.cost import ThresholdChoice, best_threshold
 from training.evaluate import fold_summary, safe_auc, threshold_metrics
 from training.models import Candidate, build_pipeline
+
+if TYPE_CHECKING:
+    from training.fold_pool import FoldPool
 
 log = logging.getLogger(__name__)
 TRAIN_AUC_ROWS = 20_000  # the train-vs-validation gap needs an AUC on the training part, not a pass over all of it
@@ -43,6 +47,11 @@ class SearchContext:
     cost_fn: float
     cost_fp: float
     seed: int = 0
+    pool: FoldPool | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        # the workers receive the data, not the pool that feeds them
+        return {**self.__dict__, "pool": None}
 
 
 @dataclass
@@ -84,8 +93,9 @@ def cross_validate(c: Candidate, ctx: SearchContext) -> CVResult:
     oof = np.zeros(len(ctx.y))
     hold = np.zeros(len(ctx.y_hold))
     train_auc, fit_s, predict_s, iterations = [], [], [], []
-    for tr, va in ctx.folds:
-        p_val, (seen, p_train), p_hold, f_s, p_s, it = _fit_fold(c, ctx, tr, va)
+    pooled = ctx.pool is not None and ctx.pool.handles(c)
+    fits = ctx.pool.fit_folds(c) if pooled else [_fit_fold(c, ctx, tr, va) for tr, va in ctx.folds]
+    for (_, va), (p_val, (seen, p_train), p_hold, f_s, p_s, it) in zip(ctx.folds, fits, strict=True):
         oof[va] = p_val
         hold += p_hold / len(ctx.folds)
         train_auc.append(safe_auc(ctx.y[seen], p_train))
@@ -160,8 +170,22 @@ def refine(base: Candidate, ctx: SearchContext, profile: Profile,
         return result.choice.cost_per_applicant
 
     if base.family != "dummy":
-        study.optimize(objective, n_trials=profile.refine_trials, timeout=profile.refine_timeout_s)
+        study.optimize(objective, n_trials=profile.refine_trials, timeout=profile.refine_timeout_s,
+                       callbacks=[stop_before_overrun(profile.refine_timeout_s, time.monotonic())])
     return results
+
+
+def stop_before_overrun(budget_s: float, started: float) -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:
+    """An Optuna callback stopping the study when one more trial of the mean length so far would end past the
+    budget: Optuna's own timeout only refuses to start a trial once the budget is spent, so the last trial ran
+    over by a whole trial (minutes at full size)."""
+    def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        durations = [t.duration.total_seconds() for t in study.trials if t.duration is not None]
+        if durations and time.monotonic() - started + float(np.mean(durations)) > budget_s:
+            log.info("refinement stops after %d trials: another would end past its %.0f s budget",
+                     len(durations), budget_s)
+            study.stop()
+    return callback
 
 
 def refine_top(results: list[CVResult], ctx: SearchContext, profile: Profile,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import tempfile
@@ -22,6 +23,7 @@ from training.cost import cost_at
 from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
 from training.evaluate import SUSPICIOUS_AUC, is_suspicious, safe_auc, slice_table, threshold_metrics
 from training.explain import BASE, Explainer
+from training.fold_pool import FoldPool
 from training.leakage import check_leakage
 from training.models import build_pipeline, skewed_columns
 from training.register import finite, git_commit, log_candidate, register_champion, setup_experiment, tracking_uri
@@ -89,8 +91,14 @@ def _search(ctx: SearchContext, profile: Profile, tags: dict) -> list[CVResult]:
             log.warning("suspicious AUC (> %.2f) for %s: look for a leak", SUSPICIOUS_AUC, r.candidate.name)
         log_candidate(r, tags)
 
-    results = coarse(ctx, profile, on_result)
-    return results + refine_top(results, ctx, profile, on_result)
+    with contextlib.ExitStack() as stack:
+        if profile.fold_workers > 1:
+            ctx.pool = stack.enter_context(FoldPool(ctx, profile.fold_workers))
+        try:
+            results = coarse(ctx, profile, on_result)
+            return results + refine_top(results, ctx, profile, on_result)
+        finally:
+            ctx.pool = None
 
 
 def _champion(best: CVResult, ctx: SearchContext, data: TrainingData, profile: Profile) -> tuple:
