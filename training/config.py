@@ -38,7 +38,7 @@ PROFILES = {
                    {"learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 100, "colsample_bytree": 0.3}],
         logistic_grid=[{"C": 0.001}, {"C": 0.01, "log_skewed": False}],
         forest_grid=[{"n_estimators": 60, "max_depth": 10, "min_samples_leaf": 40}],
-        refine_trials=10, refine_timeout_s=120, shap_rows=2000, fold_workers=2,
+        refine_trials=10, refine_timeout_s=170, shap_rows=2000, fold_workers=2,
         penalty_path=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0],
     ),
     "full": Profile(
