@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from threadpoolctl import threadpool_limits
 
+from training.search import SearchContext, _fit_fold
+
 if TYPE_CHECKING:
     from training.models import Candidate
-    from training.search import SearchContext
 
 log = logging.getLogger(__name__)
 PARALLEL_FAMILIES = frozenset({"logistic"})
@@ -32,8 +33,6 @@ def _start_worker(ctx: SearchContext) -> None:
 
 
 def _fit_one(candidate: Candidate, fold: int) -> tuple:
-    from training.search import _fit_fold
-
     tr, va = _WORKER_CTX.folds[fold]
     return _fit_fold(candidate, _WORKER_CTX, tr, va)
 

@@ -123,6 +123,11 @@ def cross_validate(c: Candidate, ctx: SearchContext) -> CVResult:
     return CVResult(c, oof, hold, choice, metrics)
 
 
+def _log_result(r: CVResult, prefix: str = "") -> None:
+    log.info("  %s%s: cost/applicant %.4f, AUC %.4f, %.1fs", prefix, r.candidate.name, r.choice.cost_per_applicant,
+             r.metrics["cv_roc_auc_mean"], r.metrics["fit_seconds_total"])
+
+
 def best_of(results: list[CVResult]) -> CVResult:
     """The lowest out-of-fold cost; on a tie the earlier (simpler) candidate."""
     return min(results, key=lambda r: r.choice.cost)
@@ -162,23 +167,21 @@ def refine(base: Candidate, ctx: SearchContext, profile: Profile,
     def objective(trial: optuna.Trial) -> float:
         candidate = replace(base, params=suggest(trial, base.family), stage="refine")
         result = cross_validate(candidate, ctx)
-        log.info("  refine trial %d %s: cost/applicant %.4f, AUC %.4f, %.1fs", trial.number, candidate.name,
-                 result.choice.cost_per_applicant, result.metrics["cv_roc_auc_mean"],
-                 result.metrics["fit_seconds_total"])
+        _log_result(result, f"refine trial {trial.number} ")
         results.append(result)
         on_result(result)
         return result.choice.cost_per_applicant
 
     if base.family != "dummy":
-        study.optimize(objective, n_trials=profile.refine_trials, timeout=profile.refine_timeout_s,
+        study.optimize(objective, n_trials=profile.refine_trials,
                        callbacks=[stop_before_overrun(profile.refine_timeout_s, time.monotonic())])
     return results
 
 
 def stop_before_overrun(budget_s: float, started: float) -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:
     """An Optuna callback stopping the study when one more trial of the mean length so far would end past the
-    budget: Optuna's own timeout only refuses to start a trial once the budget is spent, so the last trial ran
-    over by a whole trial (minutes at full size)."""
+    budget (it replaces Optuna's timeout, which only refuses to start a trial once the budget is spent, so the
+    last trial ran over by a whole trial: minutes at full size)."""
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         durations = [t.duration.total_seconds() for t in study.trials if t.duration is not None]
         if durations and time.monotonic() - started + float(np.mean(durations)) > budget_s:
@@ -214,8 +217,7 @@ def coarse(ctx: SearchContext, profile: Profile, on_result: Callable[[CVResult],
     def run(c: Candidate) -> CVResult:
         log.info("cross-validating %s", c.name)
         r = cross_validate(c, ctx)
-        log.info("  %s: cost/applicant %.4f, AUC %.4f, %.1fs", c.name, r.choice.cost_per_applicant,
-                 r.metrics["cv_roc_auc_mean"], r.metrics["fit_seconds_total"])
+        _log_result(r)
         results.append(r)
         on_result(r)
         return r
