@@ -3,10 +3,11 @@
 `CreditScorer.predict_proba` prepares a DataFrame column by column and runs the scikit-learn
 ColumnTransformer with pandas output: about 100 ms for one row. Here the same fitted objects are called
 directly: the training types are set on numpy blocks, each fitted sub-transformer of the ColumnTransformer is
-applied to its columns (identity passthrough read as is), and the final estimator's `predict_proba` is called
-on the transformed row. `verify` checks at start-up, on real rows, that this gives bit-for-bit what the
-scorer's own `predict_proba`, the pipeline's `transform` and the explainer's `contributions` give; when it
-does not (a new kind of pipeline), the scorer's own methods are used instead, slower but identical.
+applied to its columns (identity passthrough read as is), the final estimator's `predict_proba` is called on the
+transformed row, then the scorer's own calibration map (`scorer.calibrate`). `verify` checks at start-up, on
+real rows, that this gives bit-for-bit what the scorer's own `predict_proba`, the pipeline's `transform` and the
+explainer's `contributions` give; when it does not (a new kind of pipeline), the scorer's own methods are used
+instead, slower but identical.
 """
 
 from __future__ import annotations
@@ -129,9 +130,11 @@ class ModelRuntime:
 
     # -- scores and contributions ------------------------------------------------------------------------
     def probability(self, transformed: np.ndarray) -> np.ndarray:
-        """Probability of default of model-ready rows (the final estimator of the pipeline)."""
+        """Calibrated probability of default of model-ready rows (the pipeline's final estimator, then the
+        scorer's calibration map; scorers registered before calibration existed have none)."""
         estimator = self._array_estimator if self.fast else self.estimator
-        return estimator.predict_proba(transformed)[:, 1]
+        raw = estimator.predict_proba(transformed)[:, 1]
+        return self.scorer.calibrate(raw) if hasattr(self.scorer, "calibrate") else raw
 
     def decide(self, probability: float) -> str:
         """`refuse` or `accept` (the scorer's own rule at its threshold)."""

@@ -116,9 +116,11 @@ class ScoreBase(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
     client_id: int | None = Field(description="The client; null for a new client's application")
-    probability_default: float = Field(ge=0, le=1)
+    probability_default: float = Field(ge=0, le=1, description=(
+        "Calibrated probability of default: among clients given 0.12, about 12 in 100 default (the calibration map "
+        "is part of the registered model)"))
     decision: Literal["accepted", "refused"]
-    threshold: float
+    threshold: float = Field(description="Refused when probability_default >= threshold (on the calibrated scale)")
     margin: float = Field(description="probability_default - threshold: negative = accepted, by that much")
     model_name: str
     model_version: str
@@ -175,7 +177,9 @@ class ExplanationPublic(ScoreBase):
     model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [
         SCORE_EXAMPLE | EXPLANATION_EXAMPLE]})
 
-    base_value: float = Field(description="Log-odds before any feature (contributions + base = model log-odds)")
+    base_value: float = Field(description=(
+        "Log-odds before any feature (contributions + base = the model's raw log-odds, before calibration; the "
+        "calibration is non-decreasing, so directions and order hold for probability_default)"))
     contributions: list[ContributionPublic] = Field(description="The `top` largest by absolute value")
     reasons: list[ReasonPublic] = Field(description="The 4 main reasons, in French")
 

@@ -15,7 +15,8 @@ CANDIDATE_COLUMNS = {
     "cv_cost_per_applicant_std": "fold std", "oof_relative_cost": "vs accept-all", "threshold": "threshold",
     "cv_roc_auc_mean": "CV AUC", "cv_roc_auc_std": "AUC std", "cv_pr_auc_mean": "CV PR AUC",
     "oof_recall": "recall", "oof_precision": "precision", "oof_approval_rate": "approval",
-    "oof_accuracy": "accuracy", "overfit_gap_auc": "train-CV AUC gap", "holdout_roc_auc": "holdout AUC",
+    "oof_accuracy": "accuracy", "oof_ece": "OOF ECE", "overfit_gap_auc": "train-CV AUC gap",
+    "holdout_roc_auc": "holdout AUC",
     "holdout_cost_per_applicant": "holdout cost/applicant", "fit_seconds_mean": "fit s/fold",
     "predict_ms_per_1000": "predict ms/1000",
 }
@@ -51,7 +52,8 @@ def _cost(s: dict) -> str:
     oof, hold = s["champion"]["oof"], s["champion"]["holdout"]
     return f"""## Business cost and threshold
 Cost = {s['cost_fn']:g} x missed defaulters (FN) + {s['cost_fp']:g} x refused good clients (FP). The threshold is
-the exact argmin of this cost over every distinct out-of-fold probability (no grid).
+the exact argmin of this cost over every distinct calibrated out-of-fold probability (no grid); see "Calibration"
+for how it compares with the threshold of a perfectly calibrated model.
 
 - Decision threshold: `{s['threshold']!r}` (refuse when probability >= threshold)
 - Out-of-fold: {oof['oof_cost_per_applicant']:.4f} per applicant, {oof['oof_relative_cost']:.1%} of the cost of
@@ -87,7 +89,60 @@ Registered as `{s['model_uri']}` (version {s['model_version']}, MLflow run `{s['
 {'**Warning: an AUC above 0.82 was seen; look for a leak before trusting this model.**' if s['suspicious_auc'] else ''}
 
 ![ROC and PR, holdout](model_card/roc_pr_holdout.png)
-![confusion matrix](model_card/confusion_holdout.png) ![calibration](model_card/calibration_holdout.png)
+![confusion matrix](model_card/confusion_holdout.png)
+"""
+
+CALIBRATION_ROWS = {
+    "ece": "expected calibration error (10 equal-count bins)", "brier": "Brier score", "log_loss": "log loss",
+    "calibration_slope": "calibration slope (1 = calibrated)", "calibration_intercept": "calibration intercept (0)",
+    "mean_predicted": "mean predicted probability", "observed_rate": "observed default rate",
+}
+
+
+def _threshold_note(c: dict) -> str:
+    """The searched threshold beside the cost-optimal threshold of a perfectly calibrated model, and why they differ."""
+    bayes, chosen = c["bayes_threshold"], c["threshold"]
+    gap = c["oof_cost_per_applicant_at_bayes"] - c["oof_cost_per_applicant"]
+    text = (f"With perfectly calibrated probabilities the expected cost of accepting a client is {1 / bayes - 1:g}"
+            f" x p against 1 x (1 - p) for refusing, so refusing when p >= FP / (FP + FN) = {bayes:.4f} is optimal. "
+            f"The threshold searched on the calibrated out-of-fold probabilities is {chosen:.4f} (before calibration"
+            f" it was {c['raw_threshold']:.4f}). On those probabilities the cost is "
+            f"{c['oof_cost_per_applicant']:.4f} per applicant at {chosen:.4f} and "
+            f"{c['oof_cost_per_applicant_at_bayes']:.4f} at {bayes:.4f}")
+    if abs(chosen - bayes) <= 0.01:
+        return text + ": the two agree, as they should for a calibrated model."
+    return text + (f" (a difference of {gap:.4f} per applicant). They differ because the cost curve is flat near its "
+                   "minimum, so the exact argmin on a finite sample moves with sampling noise, and because the "
+                   "calibration map is itself estimated from the same out-of-fold probabilities; the searched "
+                   "threshold is kept since it is the one measured on this model's own predictions.")
+
+
+def _calibration(s: dict) -> str:
+    c = s.get("calibration")
+    if not c:
+        return ""
+    compared = pd.DataFrame([{"method": m, **v} for m, v in c["comparison"].items()])
+    rows = pd.DataFrame([{"measure": label, "before calibration": c["holdout_raw"].get(k),
+                          "calibrated": c["holdout"].get(k)} for k, label in CALIBRATION_ROWS.items()])
+    return f"""## Calibration
+The probability shown to advisors and clients must mean what it says: among clients given 10 %, about 10 % default.
+Class weights, undersampling and SMOTE distort probabilities (they keep only the ranking), so a monotone map is fitted
+on the champion's out-of-fold probabilities (never on the holdout) and is part of the registered model.
+Kept: **{c['method']}**: {c['description']}. Candidates compared by cross-fitting on the same folds (each fold mapped
+by a calibration fitted on the others), lowest out-of-fold log loss first, then Brier score:
+
+{_table(compared, 5)}
+
+On the holdout (refitted champion, {s['n_holdout']:,} clients):
+
+{_table(rows, 4)}
+
+Holdout ROC AUC {c['holdout_raw']['roc_auc']:.4f} before calibration, {s['champion']['holdout']['roc_auc']:.4f} after
+(the sigmoid keeps the order; isotonic steps can tie clients).
+
+{_threshold_note(c)}
+
+![reliability diagram before and after calibration](model_card/calibration_holdout.png)
 """
 
 
@@ -135,7 +190,7 @@ def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.Data
         f"## Candidates (from the simplest to the most complex, then Optuna on {_refined(s)})\nOOF = pooled "
         "out-of-fold predictions at the candidate's own threshold; fold std = standard deviation of the cost "
         f"over folds; holdout = mean of the {s['n_splits']} fold models (never used to choose).\n",
-        _table(shown), "", _champion(s), _oracle(s),
+        _table(shown), "", _champion(s), _calibration(s), _oracle(s),
         "## Global importance (mean |SHAP| in log-odds, training sample)\n",
         _table(importance.head(15)), "\n![SHAP summary](model_card/shap_summary.png)\n",
         "![logistic coefficient path](model_card/coefficient_path.png)\n", _leakage(leakage),
@@ -149,8 +204,10 @@ def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.Data
 
 LIMITS = """
 ## Limits
-- Probabilities of resampled or class-weighted candidates are not calibrated (see the calibration curve); the
-  decision uses the threshold chosen on out-of-fold probabilities of the same configuration.
+- Probabilities are calibrated on the development clients' out-of-fold predictions: they hold for clients like
+  those; a change in the population (see the drift reports) can move the default rate and the calibration with it.
+- Explanations (SHAP contributions) are in log-odds of the model's raw score, before calibration; the calibration
+  is non-decreasing, so the direction and order of the reasons hold for the calibrated probability.
 - The threshold is optimal for the cost ratio above; if the business changes the ratio, retrain or recompute it
   on the out-of-fold predictions.
 - Gender is a model input when the feature table provides it; the fairness table shows the gaps, it does not

@@ -65,14 +65,17 @@ def confusion(metrics: dict, path: Path, title: str) -> Path:
     return _save(fig, path)
 
 
-def calibration(y: np.ndarray, p: np.ndarray, path: Path, title: str) -> Path:
-    """Reliability diagram (quantile bins)."""
-    frac, mean = calibration_curve(y, p, n_bins=10, strategy="quantile")
-    fig, ax = plt.subplots(figsize=(4.5, 4))
-    ax.plot(mean, frac, "o-")
-    top = max(float(np.max(mean)), float(np.max(frac)))
-    ax.plot([0, top], [0, top], "--", color="grey")
+def calibration(y: np.ndarray, curves: dict[str, np.ndarray], path: Path, title: str) -> Path:
+    """Reliability diagram (10 equal-count bins) of one or more sets of probabilities, the diagonal dashed."""
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    top = 0.0
+    for label, p in curves.items():
+        frac, mean = calibration_curve(y, p, n_bins=10, strategy="quantile")
+        ax.plot(mean, frac, "o-", label=label)
+        top = max(top, float(np.max(mean)), float(np.max(frac)))
+    ax.plot([0, top], [0, top], "--", color="grey", label="perfect calibration")
     ax.set(xlabel="mean predicted probability", ylabel="observed default rate", title=title)
+    ax.legend(fontsize=8)
     return _save(fig, path)
 
 

@@ -1,7 +1,9 @@
 """The registered model: probability of default and the decision at the business threshold.
 
-An MLflow custom pyfunc that wraps the fitted scikit-learn pipeline, the threshold chosen on out-of-fold
-probabilities and the explainer. `predict` returns one row per client: `probability`, `decision`
+An MLflow custom pyfunc that wraps the fitted scikit-learn pipeline, the calibration map fitted on its
+out-of-fold probabilities (`training.calibration`), the threshold chosen on calibrated out-of-fold probabilities
+and the explainer. `probability` is the calibrated probability of default: on clients like the training ones, the
+share of defaulters among those given 10 % is about 10 %. `predict` returns one row per client: `probability`, `decision`
 (`refuse` when probability >= threshold, else `accept`) and `threshold`. Columns missing from the input are
 treated as missing values; extra columns (e.g. `client_id`) are ignored.
 
@@ -17,20 +19,23 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
+from training.calibration import Calibration
 from training.explain import Explainer
 
 
 class CreditScorer(mlflow.pyfunc.PythonModel):
-    """Pipeline + threshold + explainer, scored on raw feature rows."""
+    """Pipeline + calibration + threshold + explainer, scored on raw feature rows."""
 
     def __init__(self, pipeline, threshold: float, numeric: list[str], categorical: list[str],
-                 explainer: Explainer | None = None, info: dict | None = None) -> None:
+                 explainer: Explainer | None = None, info: dict | None = None,
+                 calibration: Calibration | None = None) -> None:
         self.pipeline = pipeline
         self.threshold = float(threshold)
         self.numeric = list(numeric)
         self.categorical = list(categorical)
         self.explainer = explainer
         self.info = dict(info or {})
+        self.calibration = calibration or Calibration()
 
     @property
     def features(self) -> list[str]:
@@ -45,9 +50,17 @@ class CreditScorer(mlflow.pyfunc.PythonModel):
             X[c] = X[c].astype(object).where(X[c].notna(), None)
         return X
 
-    def predict_proba(self, rows: pd.DataFrame) -> np.ndarray:
-        """Probability of default for each row."""
+    def raw_proba(self, rows: pd.DataFrame) -> np.ndarray:
+        """The pipeline's own probability of default for each row, before calibration."""
         return self.pipeline.predict_proba(self.prepare(rows))[:, 1]
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of raw pipeline probabilities (the one place the map is applied)."""
+        return self.calibration(raw)
+
+    def predict_proba(self, rows: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of default for each row."""
+        return self.calibrate(self.raw_proba(rows))
 
     def decide(self, probability: np.ndarray) -> np.ndarray:
         """`refuse` where probability >= threshold, `accept` elsewhere."""
@@ -66,7 +79,11 @@ class CreditScorer(mlflow.pyfunc.PythonModel):
         return self.explainer.reasons(self.prepare(rows), top_k=top_k)
 
     def contributions(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """Exact local contributions (log-odds) per input feature, plus `_base_value`."""
+        """Exact local contributions (log-odds of the raw, uncalibrated score) per input feature, plus `_base_value`.
+
+        Calibration is a non-decreasing map of that score, so the direction and order of the reasons hold for the
+        calibrated probability too.
+        """
         return self.explainer.contributions(self.prepare(rows))
 
     def global_importance(self) -> pd.DataFrame | None:

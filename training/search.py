@@ -19,6 +19,7 @@ import optuna
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
+from training.calibration import expected_calibration_error
 from training.config import Profile
 from training.cost import ThresholdChoice, best_threshold
 from training.evaluate import fold_summary, safe_auc, threshold_metrics
@@ -117,6 +118,7 @@ def cross_validate(c: Candidate, ctx: SearchContext) -> CVResult:
         "fit_seconds_mean": float(np.mean(fit_s)),
         "fit_seconds_total": float(np.sum(fit_s)),
         "predict_ms_per_1000": float(np.mean(predict_s)),
+        "oof_ece": expected_calibration_error(ctx.y, oof),  # of the raw probabilities: resampling distorts them
     })
     if iterations[0] is not None:
         metrics["best_iteration_mean"] = float(np.mean(iterations))

@@ -18,8 +18,9 @@ from threadpoolctl import threadpool_limits
 
 from common.settings import Settings
 from training import card, plots
+from training.calibration import CalibrationChoice, calibration_metrics, choose
 from training.config import Profile
-from training.cost import cost_at
+from training.cost import best_threshold, cost_at
 from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
 from training.evaluate import SUSPICIOUS_AUC, is_suspicious, safe_auc, slice_table, threshold_metrics
 from training.explain import BASE, Explainer
@@ -101,7 +102,28 @@ def _search(ctx: SearchContext, profile: Profile, tags: dict) -> list[CVResult]:
             ctx.pool = None
 
 
-def _champion(best: CVResult, ctx: SearchContext, data: TrainingData, profile: Profile) -> tuple:
+def _calibrate(best: CVResult, ctx: SearchContext) -> tuple[CalibrationChoice, dict]:
+    """The calibration map of the champion, fitted on its out-of-fold probabilities only (never the holdout), and
+    the business threshold searched again on the calibrated out-of-fold probabilities."""
+    chosen = choose(ctx.y, best.oof, ctx.folds)
+    calibrated = chosen.calibration(best.oof)
+    threshold = best_threshold(ctx.y, calibrated, ctx.cost_fn, ctx.cost_fp)
+    bayes = ctx.cost_fp / (ctx.cost_fn + ctx.cost_fp)
+    report = {
+        "method": chosen.method, "description": chosen.calibration.describe(), "comparison": chosen.comparison,
+        "oof_raw": calibration_metrics(ctx.y, best.oof), "oof": calibration_metrics(ctx.y, calibrated),
+        "raw_threshold": best.choice.threshold, "threshold": threshold.threshold, "bayes_threshold": bayes,
+        "oof_cost_per_applicant": threshold.cost_per_applicant,
+        "oof_cost_per_applicant_at_bayes": cost_at(ctx.y, calibrated, bayes, ctx.cost_fn, ctx.cost_fp)[
+            "cost_per_applicant"],
+    }
+    log.info("threshold on calibrated out-of-fold probabilities: %.4f (raw scale %.4f; %.4f for a perfectly "
+             "calibrated model)", threshold.threshold, best.choice.threshold, bayes)
+    return chosen, report
+
+
+def _champion(best: CVResult, ctx: SearchContext, data: TrainingData, profile: Profile,
+              calibrated: CalibrationChoice, threshold: float) -> tuple:
     start = time.perf_counter()
     pipeline = build_pipeline(best.candidate, ctx.numeric, ctx.categorical, ctx.skewed, ctx.seed)
     pipeline.fit(ctx.X, ctx.y)
@@ -109,19 +131,21 @@ def _champion(best: CVResult, ctx: SearchContext, data: TrainingData, profile: P
     explainer = Explainer(pipeline, data.numeric + data.categorical, X_background=ctx.X)
     sample = ctx.X.sample(min(profile.shap_rows, len(ctx.X)), random_state=ctx.seed)
     explainer.fit_global(sample)
-    scorer = CreditScorer(pipeline, best.choice.threshold, data.numeric, data.categorical, explainer,
-                          {"candidate": best.candidate.name, "feature_version": data.version.feature_version})
+    scorer = CreditScorer(pipeline, threshold, data.numeric, data.categorical, explainer,
+                          {"candidate": best.candidate.name, "feature_version": data.version.feature_version,
+                           "calibration": calibrated.method}, calibration=calibrated.calibration)
     return scorer, sample, fit_s
 
 
 def _figures(out: Path, ctx: SearchContext, best: CVResult, scorer: CreditScorer, p_hold: np.ndarray,
-             hold_metrics: dict, sample: pd.DataFrame) -> None:
+             raw_hold: np.ndarray, hold_metrics: dict, sample: pd.DataFrame) -> None:
     plots.roc_pr(ctx.y_hold, p_hold, out / "roc_pr_holdout.png", "holdout")
     plots.roc_pr(ctx.y, best.oof, out / "roc_pr_oof.png", "out-of-fold")
-    plots.cost_vs_threshold(ctx.y, best.oof, best.choice.threshold, ctx.cost_fn, ctx.cost_fp,
+    plots.cost_vs_threshold(ctx.y, scorer.calibrate(best.oof), scorer.threshold, ctx.cost_fn, ctx.cost_fp,
                             out / "cost_vs_threshold.png")
     plots.confusion(hold_metrics, out / "confusion_holdout.png", f"holdout, threshold {scorer.threshold:.4f}")
-    plots.calibration(ctx.y_hold, p_hold, out / "calibration_holdout.png", "Calibration, holdout")
+    plots.calibration(ctx.y_hold, {"before calibration": raw_hold, "calibrated": p_hold},
+                      out / "calibration_holdout.png", "Reliability, holdout")
     contrib = scorer.explainer.contributions(sample).drop(columns=BASE)
     plots.shap_summary(contrib, sample, out / "shap_summary.png")
 
@@ -162,26 +186,36 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         best = best_of(results)
         log.info("champion %s: refitting on %d development clients, global SHAP on %d rows", best.candidate.name,
                  len(ctx.y), min(profile.shap_rows, len(ctx.y)))
-        scorer, sample, fit_s = _champion(best, ctx, data, profile)
+        calibrated, calibration = _calibrate(best, ctx)
+        scorer, sample, fit_s = _champion(best, ctx, data, profile, calibrated, calibration["threshold"])
         log.info("refit in %.1fs; scoring the holdout, figures, registration and model card", fit_s)
-        p_hold = scorer.predict_proba(ctx.X_hold)
+        raw_hold = scorer.raw_proba(ctx.X_hold)
+        p_hold = scorer.calibrate(raw_hold)
+        calibration["holdout"] = calibration_metrics(ctx.y_hold, p_hold)
+        calibration["holdout_raw"] = calibration_metrics(ctx.y_hold, raw_hold) | {
+            "roc_auc": safe_auc(ctx.y_hold, raw_hold), "cost_per_applicant": cost_at(
+                ctx.y_hold, raw_hold, calibration["raw_threshold"], ctx.cost_fn, ctx.cost_fp)["cost_per_applicant"]}
         hold_metrics = threshold_metrics(ctx.y_hold, p_hold, scorer.threshold, ctx.cost_fn, ctx.cost_fp)
+        hold_metrics |= calibration["holdout"] | {f"raw_{k}": v for k, v in calibration["holdout_raw"].items()}
         hold_metrics["refit_seconds"] = fit_s
         oracle = _oracle_metrics(oracle_p, hold, ctx.y_hold, hold_metrics, settings)
         fairness = slice_table(ctx.y_hold, p_hold, scorer.threshold, data.attributes.iloc[hold])
         figures = settings.reports_dir / "model_card"
         figures.mkdir(parents=True, exist_ok=True)
-        _figures(figures, ctx, best, scorer, p_hold, hold_metrics, sample)
+        _figures(figures, ctx, best, scorer, p_hold, raw_hold, hold_metrics, sample)
         _coefficient_path(results, ctx, profile, figures)
         suspicious = any(r.metrics["suspicious_auc"] for r in results) or is_suspicious(hold_metrics)
         mlflow.set_tags({"champion": best.candidate.name[:5000], "suspicious_auc": str(suspicious).lower(),
-                         "threshold": repr(scorer.threshold)})
+                         "threshold": repr(scorer.threshold), "calibration": calibrated.method})
         mlflow.log_metrics(finite({f"champion_holdout_{k}": v for k, v in hold_metrics.items()}
                                   | {f"champion_oof_{k}": v for k, v in best.metrics.items()}
+                                  | {f"champion_oof_calibrated_{k}": v for k, v in calibration["oof"].items()}
+                                  | {"champion_raw_threshold": calibration["raw_threshold"],
+                                     "champion_bayes_threshold": calibration["bayes_threshold"]}
                                   | (oracle or {})))
         version_tags = {**tags, "cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp,
                         "cost_ratio": settings.cost_fn / settings.cost_fp, "candidate": best.candidate.name,
-                        "run_id": parent.info.run_id}
+                        "calibration": calibrated.method, "run_id": parent.info.run_id}
         model_version, uri = register_champion(scorer, ctx.X_hold.head(5), version_tags)
         tmp_dir = Path(tmp)
         pd.DataFrame({"client_id": data.client_ids[hold], "target": ctx.y_hold, "probability": p_hold}).to_csv(
@@ -198,6 +232,7 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
             "champion": {"name": best.candidate.name, "family": best.candidate.family,
                          "imbalance": best.candidate.imbalance, "params": best.candidate.params,
                          "oof": best.metrics, "holdout": hold_metrics},
+            "calibration": calibration,
             "candidates": [{"name": r.candidate.name, "stage": r.candidate.stage, **r.metrics} for r in results],
             "oracle": oracle, "suspicious_auc": suspicious, "git_commit": tags["git_commit"],
         }

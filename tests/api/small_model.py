@@ -13,6 +13,7 @@ from pathlib import Path
 import mlflow
 import numpy as np
 
+from training.calibration import fit as fit_calibration
 from training.data import load_training_data
 from training.explain import Explainer
 from training.models import Candidate, build_pipeline, skewed_columns
@@ -36,10 +37,14 @@ def register_small_champion(duckdb_path: Path, tracking_uri: str, feature_versio
     pipeline.fit(data.X, data.y)
     explainer = Explainer(pipeline, data.numeric + data.categorical, X_background=data.X)
     explainer.fit_global(data.X.head(500))
+    raw = pipeline.predict_proba(data.X)[:, 1]
+    # class weights inflate the probabilities: a sigmoid map brings them back, as training's calibration step does
+    calibration = fit_calibration("sigmoid", data.y, raw)
     if threshold is None:  # the median score: about half the clients on each side of the decision
-        threshold = float(np.median(pipeline.predict_proba(data.X)[:, 1]))
+        threshold = float(np.median(calibration(raw)))
     scorer = CreditScorer(pipeline, threshold, data.numeric, data.categorical, explainer,
-                          {"candidate": candidate.name, "feature_version": data.version.feature_version})
+                          {"candidate": candidate.name, "feature_version": data.version.feature_version},
+                          calibration=calibration)
     setup_experiment(tracking_uri)
     tags = {"feature_version": data.version.feature_version, "git_commit": "test", "profile": "test",
             "data_fingerprint": data.fingerprint, "cost_fn": 10.0, "cost_fp": 1.0, "cost_ratio": 10.0,

@@ -150,6 +150,30 @@ def test_score_is_the_registered_model_on_the_stored_features(client: TestClient
     assert len(json.loads(event["features"])) == 373
 
 
+def test_probability_is_the_calibrated_output_of_the_model_loaded_by_alias(client: TestClient, service,
+                                                                           api_world: ApiWorld, clients: dict) -> None:
+    """`probability_default` is what `models:/credit-scoring@champion` predicts, calibration included."""
+    import mlflow
+
+    ids = [clients["with_history"], clients["without_history"], clients["test"]]
+    with duckdb.connect(str(api_world.settings.duckdb_path), read_only=True) as con:
+        rows = con.execute(f"select * from {api_world.snapshot} where client_id in (?, ?, ?) order by client_id",
+                           ids).df()
+    mlflow.set_tracking_uri(api_world.settings.mlflow_tracking_uri)
+    try:
+        model = mlflow.pyfunc.load_model("models:/credit-scoring@champion")
+    finally:
+        mlflow.set_tracking_uri(None)  # it also set MLFLOW_TRACKING_URI, which the API's start-up reads
+    scorer = model.unwrap_python_model()
+    predicted = model.predict(scorer.prepare(rows))["probability"].to_numpy()
+    raw = scorer.raw_proba(rows)
+    assert scorer.calibration.method == "sigmoid"
+    assert np.all(np.abs(predicted - raw) > 1e-3)  # the map moves every probability
+    for client_id, expected in zip(rows["client_id"], predicted, strict=True):
+        body = client.get(f"/v1/clients/{client_id}/score", headers=HEADERS).json()
+        assert body["probability_default"] == pytest.approx(float(expected), abs=1e-12)
+
+
 def test_explanation_contributions_add_up_to_the_score(client: TestClient, service, api_world: ApiWorld,
                                                        clients: dict) -> None:
     client_id = clients["with_history"]
@@ -160,7 +184,9 @@ def test_explanation_contributions_add_up_to_the_score(client: TestClient, servi
     contributions = body["contributions"]
     assert len(contributions) == 373
     log_odds = body["base_value"] + sum(c["contribution"] for c in contributions)
-    assert 1 / (1 + math.exp(-log_odds)) == pytest.approx(body["probability_default"], abs=1e-9)
+    # contributions explain the raw score; the calibration map turns it into the probability shown
+    raw = 1 / (1 + math.exp(-log_odds))
+    assert service.runtime.scorer.calibrate(np.array([raw]))[0] == pytest.approx(body["probability_default"], abs=1e-9)
     magnitudes = [abs(c["contribution"]) for c in contributions]
     assert magnitudes == sorted(magnitudes, reverse=True)
     first = contributions[0]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from training.calibration import calibration_metrics
 from training.estimators import EXT_SOURCE_DECREASING
 
 URI = "models:/credit-scoring@champion"
@@ -25,7 +26,7 @@ def _holdout(trained) -> pd.DataFrame:
     path = mlflow.artifacts.download_artifacts(run_id=trained.summary["run_id"],
                                                artifact_path="holdout_predictions.csv",
                                                tracking_uri=trained.settings.mlflow_tracking_uri)
-    return pd.read_csv(path)
+    return pd.read_csv(path, float_precision="round_trip")
 
 
 def _rows(trained, ids) -> pd.DataFrame:
@@ -54,12 +55,20 @@ def test_fresh_process_loads_by_alias_and_reproduces_training_probabilities(trai
               "m.predict(pd.read_parquet(sys.argv[2])).to_csv(sys.argv[3], index=False)")
     subprocess.run([sys.executable, "-c", script, URI, tmp_path / "rows.parquet", tmp_path / "out.csv"],
                    env=trained.env, check=True, cwd=tmp_path, timeout=120)
-    out = pd.read_csv(tmp_path / "out.csv")
+    out = pd.read_csv(tmp_path / "out.csv", float_precision="round_trip")
     np.testing.assert_allclose(out["probability"], holdout["probability"], rtol=0, atol=1e-12)
     threshold = trained.summary["threshold"]
     expected = np.where(holdout["probability"] >= threshold, "refuse", "accept")
     assert (out["decision"] == expected).all()
     assert (out["threshold"] == threshold).all()
+    # the calibrated probabilities are the ones the model card's calibration figures were computed on
+    reported = trained.summary["calibration"]["holdout"]
+    again = calibration_metrics(holdout["target"].to_numpy(), out["probability"].to_numpy())
+    for key in ("ece", "brier", "log_loss", "mean_predicted", "observed_rate"):
+        assert again[key] == pytest.approx(reported[key], abs=1e-9), key
+    card = (trained.settings.reports_dir / "model_card.md").read_text()
+    assert f"| mean predicted probability | {trained.summary['calibration']['holdout_raw']['mean_predicted']:.4f} | " \
+           f"{again['mean_predicted']:.4f} |" in card
 
 
 def test_threshold_is_in_the_model_metadata(model, trained):

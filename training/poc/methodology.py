@@ -149,8 +149,17 @@ def _champion_values(ctx) -> dict:
         "hold_recall": f"{hold['recall']:.4f}", "hold_precision": f"{hold['precision']:.4f}",
         "hold_frr": f"{hold['false_refusal_rate']:.4f}", "importance_table": _importance(c.scorer),
         "local_method": LOCAL_METHOD.get(kind, "no local explanation"),
-        "posthoc_caveat": LINEAR_CAVEAT if kind == "linear" else TREES_CAVEAT,
+        "posthoc_caveat": LINEAR_CAVEAT if kind == "linear" else TREES_CAVEAT, **_calibration_values(s),
     }
+
+
+def _calibration_values(s: dict) -> dict:
+    c = s["calibration"]
+    before, after = c["holdout_raw"], c["holdout"]
+    return {"calibration_method": f"{c['method']} ({c['description']})", "ece_before": f"{before['ece']:.4f}",
+            "ece_after": f"{after['ece']:.4f}", "mean_before": f"{before['mean_predicted']:.4f}",
+            "mean_after": f"{after['mean_predicted']:.4f}", "observed_rate": f"{after['observed_rate']:.4f}",
+            "slope_after": f"{after['calibration_slope']:.2f}"}
 
 
 def _poc_values(ctx) -> dict:

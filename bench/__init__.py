@@ -1,0 +1,1 @@
+"""Benchmarks and measurements: they time and measure the product, and are never imported by it."""
