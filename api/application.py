@@ -1,6 +1,6 @@
 """The posted application: the fields of application_train (Kaggle names), typed and bounded.
 
-Built from the column specification the loader enforces (`warehouse/spec/columns.json`): every column of
+Built from the column specification the loader enforces (`common/contracts/columns.json`): every column of
 `application_test` but `SK_ID_CURR` (the id travels separately), with its type, its known categories and its
 description. Bounds are the documented domains (shares in [0, 1], 0/1 flags, days before the application
 as negative counts, 365243 the "not employed" placeholder of DAYS_EMPLOYED, ...), wide enough for every real row.
@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from warehouse.spec import ColumnSpec, load_spec
+from common.contracts.columns import ColumnSpec, load_spec
 
 DAYS_SENTINEL = 365243
 MAX_AMOUNT = 1e9

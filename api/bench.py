@@ -159,11 +159,11 @@ def start_api(settings: Settings, port: int, workers: int, events_url: str) -> s
 
 def start_mlflow(settings: Settings, model_uri: str, port: int, workers: int) -> subprocess.Popen:
     """`mlflow models serve` on the same model (local env: this venv, whose bin/ goes first on PATH)."""
-    from api.registry import tracking_uri
+    from common.contracts.registry import tracking_uri
 
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-           "MLFLOW_TRACKING_URI": tracking_uri(settings)}
+           "MLFLOW_TRACKING_URI": tracking_uri(settings.mlflow_tracking_uri)}
     args = [str(Path(bin_dir) / "mlflow"), "models", "serve", "-m", model_uri, "--env-manager", "local",
             "--host", "127.0.0.1", "-p", str(port), "-w", str(workers)]
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -5,10 +5,7 @@ writers from several worker processes (each insert waits for the write lock up t
 An event is committed before its response is sent, and a response whose event could not be written is an
 error (503), so the number of events equals the number of successful scoring responses.
 
-Table `prediction_events` (read by `monitoring/events.py`): created_at (UTC), request_id, endpoint,
-client_id (NULL for a new client), application_hash (SHA-256 of a posted application, NULL for a score by id),
-features (JSON object: the model inputs used, by name), probability, decision (`refuse` / `accept`: the
-model's own words), threshold, model_name, model_version, feature_version, latency_ms.
+The table is a contract (`common/contracts/events.py`, read by monitoring).
 """
 
 from __future__ import annotations
@@ -23,29 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from common.contracts.events import EVENTS, METADATA
+
 log = logging.getLogger(__name__)
-TABLE = "prediction_events"
 BUSY_TIMEOUT_MS = 30_000
-
-metadata = sa.MetaData()
-events = sa.Table(
-    TABLE, metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("request_id", sa.String(64), nullable=False, unique=True),
-    sa.Column("endpoint", sa.String(64), nullable=False),
-    sa.Column("client_id", sa.BigInteger, nullable=True, index=True),
-    sa.Column("application_hash", sa.String(64), nullable=True),
-    sa.Column("features", sa.Text, nullable=False),
-    sa.Column("probability", sa.Float, nullable=False),
-    sa.Column("decision", sa.String(16), nullable=False),
-    sa.Column("threshold", sa.Float, nullable=False),
-    sa.Column("model_name", sa.String(128), nullable=False),
-    sa.Column("model_version", sa.String(32), nullable=False),
-    sa.Column("feature_version", sa.String(64), nullable=False),
-    sa.Column("latency_ms", sa.Float, nullable=False),
-)
-
 
 class EventStoreError(RuntimeError):
     """An event could not be written (the response must then fail)."""
@@ -103,10 +81,10 @@ class EventStore:
 
     def _create(self) -> None:
         try:
-            metadata.create_all(self.engine, checkfirst=True)
+            METADATA.create_all(self.engine, tables=[EVENTS], checkfirst=True)
         except sa.exc.OperationalError:
             # another worker created it at the same moment
-            if not sa.inspect(self.engine).has_table(TABLE):
+            if not sa.inspect(self.engine).has_table(EVENTS.name):
                 raise
 
     def append(self, event: Event) -> None:
@@ -115,7 +93,7 @@ class EventStore:
                "created_at": datetime.now(tz=UTC)}
         try:
             with self.engine.begin() as con:
-                con.execute(events.insert(), row)
+                con.execute(EVENTS.insert(), row)
         except sa.exc.SQLAlchemyError as error:
             log.error("event %s not written: %s", event.request_id, type(error).__name__)
             raise EventStoreError("the prediction could not be logged") from None
@@ -123,7 +101,7 @@ class EventStore:
     def count(self) -> int:
         """Number of events stored."""
         with self.engine.connect() as con:
-            return int(con.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+            return int(con.execute(sa.select(sa.func.count()).select_from(EVENTS)).scalar_one())
 
     def dispose(self) -> None:
         """Close the connections."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.contracts.registry import tracking_uri
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,6 @@ class LoadedModel:
         return float(self.scorer.threshold)
 
 
-def tracking_uri(settings: Settings) -> str:
-    """`MLFLOW_TRACKING_URI` when set, else the settings' URI (as training does)."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or settings.mlflow_tracking_uri
-
-
 def headline(metrics: dict[str, float]) -> dict[str, float]:
     """The headline metrics under their API names."""
     return {name: float(metrics[key]) for key, name in HEADLINE_METRICS.items() if key in metrics}
@@ -99,7 +94,7 @@ def registry_facts(settings: Settings) -> RegistryFacts:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    uri = tracking_uri(settings)
+    uri = tracking_uri(settings.mlflow_tracking_uri)
     client = MlflowClient(tracking_uri=uri)
     try:
         version = client.get_model_version_by_alias(settings.model_name, settings.model_alias)
@@ -164,7 +159,7 @@ def export_model(settings: Settings, out_dir: Path) -> Path:
         raise ModelLoadError(f"{facts.source} holds no MLmodel file")
     shutil.move(str(model_dir), str(staging / MODEL_SUBDIR))
     shutil.rmtree(staging / "download", ignore_errors=True)
-    payload = asdict(facts) | {"exported_at": datetime.now(tz=UTC).isoformat(), "tracking_uri": tracking_uri(settings)}
+    payload = asdict(facts) | {"exported_at": datetime.now(tz=UTC).isoformat(), "tracking_uri": tracking_uri(settings.mlflow_tracking_uri)}
     (staging / REGISTRY_FILE).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)

@@ -24,7 +24,6 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,16 @@ import numpy as np
 import pandas as pd
 
 from api.runtime import ModelRuntime
+from common.contracts.feature_versions import (
+    ID_COLUMNS,
+    FeatureVersion,
+    FeatureVersionError,
+    UnknownFeatureVersionError,
+    require_snapshot,
+    resolve,
+)
 
 log = logging.getLogger(__name__)
-ID_COLUMNS = ("client_id", "split", "target")
 CHUNK_ROWS = 20_000
 NUMERIC_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT", "DECIMAL",
                  "UINTEGER", "USMALLINT", "UTINYINT", "BOOLEAN")
@@ -43,17 +49,6 @@ NUMERIC_TYPES = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "SMALLINT", 
 
 class FeatureStoreError(RuntimeError):
     """The warehouse does not hold what the model needs (the message says what and how to fix it)."""
-
-
-@dataclass(frozen=True)
-class FeatureVersion:
-    """One published row of marts.feature_versions."""
-
-    feature_version: str
-    snapshot: str
-    profiles: str | None
-    dbt_model_version: int | None
-    created_at: str
 
 
 def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
@@ -67,33 +62,18 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def resolve_version(con: duckdb.DuckDBPyConnection, version: str | None) -> FeatureVersion:
-    """The published, validated feature version `version` (the model's), with its snapshot tables."""
+    """The published feature version `version` (the model's), whose snapshot is in the warehouse."""
     if not version:
         raise FeatureStoreError("the model does not say which feature version it was trained on "
                                 "(no feature_version tag): retrain it with `make train`")
     try:
-        relation = con.execute("select * from marts.feature_versions where feature_version = $v", {"v": version})
-    except duckdb.CatalogException:
-        raise FeatureStoreError("the warehouse has no marts.feature_versions: build the features (`make features`)") from None
-    names = [d[0] for d in relation.description]
-    rows = [dict(zip(names, r, strict=True)) for r in relation.fetchall()]
-    if not rows:
-        known = [r[0] for r in con.sql("select feature_version from marts.feature_versions order by 1").fetchall()]
-        raise FeatureStoreError(f"feature version {version!r}, which the model was trained on, is not in the warehouse "
-                                f"(it has {known or 'none'}): point HC_DUCKDB_PATH to the warehouse the model was "
-                                "trained on, or retrain on this one (`make train`)")
-    row = rows[0]
-    if row.get("status", "published") != "published" or row.get("validation_passed") is False:
-        raise FeatureStoreError(f"feature version {version!r} was rejected by its validation: retrain on a published one")
-    table = row.get("table_name") or f"client_features__{version}"
-    snapshot = f'marts."{table}"'
-    try:
-        con.sql(f"select client_id from {snapshot} limit 0").fetchall()
-    except duckdb.CatalogException:
-        raise FeatureStoreError(f"the snapshot {snapshot} of feature version {version!r} is missing from the warehouse") from None
-    profiles = row.get("profiles_table_name")
-    return FeatureVersion(version, snapshot, f'marts."{profiles}"' if profiles else None,
-                          row.get("dbt_model_version"), str(row.get("created_at")))
+        return require_snapshot(con, resolve(con, version))
+    except UnknownFeatureVersionError as error:
+        raise FeatureStoreError(f"feature version {version!r}, which the model was trained on, is not in the "
+                                f"warehouse ({error}): point HC_DUCKDB_PATH to the warehouse the model was trained "
+                                "on, or retrain on this one (`make train`)") from None
+    except FeatureVersionError as error:
+        raise FeatureStoreError(str(error)) from None
 
 
 def check_signature(con: duckdb.DuckDBPyConnection, snapshot: str, schema: list[tuple[str, str]],

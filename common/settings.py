@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.contracts.registry import CHAMPION, MODEL_NAME
+
 
 class Settings(BaseSettings):
     """Every setting of every Python stage; paths are relative to the repository root unless absolute."""
@@ -65,8 +67,8 @@ class Settings(BaseSettings):
     events_url: str = Field(
         "sqlite:///data/events/prediction_events.sqlite",
         description="SQLAlchemy URL of the prediction event store (SQLite in WAL mode by default; PostgreSQL works too).")
-    model_name: str = Field("credit-scoring", description="Registered model the API serves.")
-    model_alias: str = Field("champion", description="Alias of the registered model version the API serves.")
+    model_name: str = Field(MODEL_NAME, description="Registered model the API serves.")
+    model_alias: str = Field(CHAMPION, description="Alias of the registered model version the API serves.")
     model_dir: Path | None = Field(
         None, description="Model exported by `make export-model`; when set, the API does not read the MLflow registry.")
     dbt_manifest_path: Path | None = Field(

@@ -13,21 +13,9 @@ from datetime import UTC, datetime
 import httpx
 import sqlalchemy as sa
 
+from common.contracts.events import ALERTS, METADATA
+
 log = logging.getLogger("monitoring.alerts")
-METADATA = sa.MetaData()
-ALERTS = sa.Table(
-    "alerts", METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("source", sa.String(32), nullable=False),  # drift | monitor | simulate
-    sa.Column("kind", sa.String(32), nullable=False),  # feature_drift | score_shift | auc_drop | cost_increase
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("value", sa.Float),
-    sa.Column("threshold", sa.Float),
-    sa.Column("columns", sa.Text),  # JSON list of the columns concerned
-    sa.Column("window", sa.Text),  # JSON: first and last event time, number of events
-    sa.Column("report", sa.Text),  # path of the report that explains the alert
-)
 
 
 def webhook_payload(alert: dict) -> dict:

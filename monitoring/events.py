@@ -1,7 +1,7 @@
 """Read a window of the API's prediction events (the API writes them; monitoring only reads).
 
-The event store is any SQLAlchemy URL (`HC_EVENTS_URL`, SQLite in WAL mode by default). The table and column
-names of the API's event table live in `TABLE` and `COLUMNS` below: the one place to adapt when they change.
+The event store is any SQLAlchemy URL (`HC_EVENTS_URL`, SQLite in WAL mode by default); its table is a contract
+(`common/contracts/events.py`). `COLUMNS` maps the names monitoring uses to its columns.
 The feature values a score was computed from are a JSON object per event; only the monitored features are
 expanded into columns.
 """
@@ -16,8 +16,9 @@ from datetime import datetime
 import pandas as pd
 import sqlalchemy as sa
 
+from common.contracts.events import EVENTS
+
 log = logging.getLogger(__name__)
-TABLE = "prediction_events"
 # canonical name -> column of the API's event table
 COLUMNS = {
     "time": "created_at", "request_id": "request_id", "endpoint": "endpoint", "client_id": "client_id",
@@ -43,15 +44,15 @@ class Window:
 
 
 def events_table(engine: sa.Engine) -> sa.Table:
-    """The event table, reflected from the database.
+    """The event table of the contract, once the API has created it.
 
     Raises:
         LookupError: the table does not exist (the API has not scored anything yet).
     """
-    if not sa.inspect(engine).has_table(TABLE):
-        raise LookupError(f"no {TABLE!r} table in {engine.url.render_as_string(hide_password=True)}: "
+    if not sa.inspect(engine).has_table(EVENTS.name):
+        raise LookupError(f"no {EVENTS.name!r} table in {engine.url.render_as_string(hide_password=True)}: "
                           "no prediction has been logged yet")
-    return sa.Table(TABLE, sa.MetaData(), autoload_with=engine)
+    return EVENTS
 
 
 def read_events(url: str, window: Window, features: list[str]) -> pd.DataFrame:

@@ -18,14 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import mlflow
 import numpy as np
 import pandas as pd
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
+from common.contracts.feature_versions import ID, SPLIT, resolve
+from common.contracts.registry import GLOBAL_IMPORTANCE, HOLDOUT_PREDICTIONS, tracking_uri
 from common.settings import Settings
 from monitoring.labels import performance
 
 log = logging.getLogger(__name__)
-ID, SPLIT = "client_id", "split"
 SCORE = "probability"
 
 
@@ -58,24 +62,13 @@ class Champion:
         return f"models:/{self.name}/{self.version}"
 
 
-def tracking_uri(settings: Settings) -> str:
-    """The MLflow tracking URI the training stage used (`MLFLOW_TRACKING_URI`, else the settings')."""
-    from training.register import tracking_uri as training_uri
-
-    return training_uri(settings.mlflow_tracking_uri)
-
-
 def load_champion(settings: Settings) -> Champion:
     """Read the aliased model version, its tags and its two artifacts from MLflow (the model itself is not loaded).
 
     Raises:
         LookupError: no such registered model or alias, or its run lacks the artifacts.
     """
-    import mlflow
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    uri = tracking_uri(settings)
+    uri = tracking_uri(settings.mlflow_tracking_uri)
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
         raise LookupError(f"no MLflow database at {uri}: run `make train` (or set HC_MLFLOW_TRACKING_URI)")
     mlflow.set_tracking_uri(uri)
@@ -87,9 +80,9 @@ def load_champion(settings: Settings) -> Champion:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             importance = pd.read_csv(mlflow.artifacts.download_artifacts(
-                run_id=mv.run_id, artifact_path="global_importance.csv", dst_path=tmp))
+                run_id=mv.run_id, artifact_path=GLOBAL_IMPORTANCE, dst_path=tmp))
             holdout = pd.read_csv(mlflow.artifacts.download_artifacts(
-                run_id=mv.run_id, artifact_path="holdout_predictions.csv", dst_path=tmp))
+                run_id=mv.run_id, artifact_path=HOLDOUT_PREDICTIONS, dst_path=tmp))
         except (MlflowException, OSError) as exc:
             raise LookupError(f"run {mv.run_id} of {settings.model_name} v{mv.version} lacks its artifacts") from exc
     tags = dict(mv.tags)
@@ -99,10 +92,8 @@ def load_champion(settings: Settings) -> Champion:
 
 def feature_table(con: duckdb.DuckDBPyConnection, version: str | None) -> tuple[str, str]:
     """(qualified snapshot table, feature version) of `version`, or of the latest valid one when unknown."""
-    from training.data import resolve_version
-
-    fv = resolve_version(con, version or None)
-    return fv.table, fv.feature_version
+    fv = resolve(con, version or None)
+    return fv.snapshot, fv.feature_version
 
 
 def read_clients(db_path: Path, version: str | None, split: str, columns: list[str] | None) -> pd.DataFrame:
@@ -133,7 +124,5 @@ def score_clients(champion: Champion, clients: pd.DataFrame) -> np.ndarray:
     The registered pyfunc wraps training's `CreditScorer`, whose `predict_proba` types the columns the way the
     model was trained (the pyfunc's schema enforcement would refuse integer columns of the feature store).
     """
-    import mlflow
-
     model = mlflow.pyfunc.load_model(champion.uri).unwrap_python_model()
     return np.asarray(model.predict_proba(clients), dtype=float)

@@ -7,6 +7,7 @@ import logging
 import sys
 import warnings
 
+from common.contracts.registry import tracking_uri
 from common.settings import get_settings
 from training.config import PROFILES
 
@@ -40,8 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = get_settings()
     if args.print_tracking_uri:
-        from training.register import tracking_uri
-
         print(tracking_uri(settings.mlflow_tracking_uri))
         return 0
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

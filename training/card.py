@@ -38,7 +38,7 @@ def _data(s: dict) -> str:
     fv = s["feature_version"]
     info = fv["info"]
     return f"""## Data
-- Feature version: `{fv['feature_version']}` (table `{fv['table']}`, created {info.get('created_at')}, SQL
+- Feature version: `{fv['feature_version']}` (table `{fv['snapshot']}`, created {info.get('created_at')}, SQL
   fingerprint `{info.get('sql_fingerprint')}`, input fingerprint `{info.get('input_fingerprint')}`)
 - Data fingerprint (training rows read): `{s['data_fingerprint']}`; git commit `{s['git_commit']}`
 - {s['n_clients']:,} train clients (default rate {s['default_rate']:.2%}); stratified holdout of {s['n_holdout']:,}

@@ -7,7 +7,7 @@ cut into stratified cross-validation folds. The whole mart is read: no row sampl
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,18 +15,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-ID, SPLIT, TARGET = "client_id", "split", "target"
+from common.contracts.feature_versions import ID, SPLIT, TARGET, FeatureVersion, resolve
+
 GENDER_COLUMNS = ("code_gender", "gender")
 AGE_COLUMNS = ("age_years", "age", "days_birth")
-
-
-@dataclass
-class FeatureVersion:
-    """One row of `marts.feature_versions` and the snapshot table that holds it."""
-
-    feature_version: str
-    table: str
-    info: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -41,48 +33,6 @@ class TrainingData:
     categorical: list[str]
     fingerprint: str
     attributes: pd.DataFrame
-
-
-def snapshot_table(row: dict) -> str:
-    """The qualified name of the relation holding a feature version (the one place to adapt).
-
-    dbt_project/pipeline/versions.py publishes each version as the view `marts.<table_name>`
-    (e.g. `marts.client_features__fv0003`) over an immutable table in schema `feature_store`.
-    """
-    if row.get("table_name"):
-        return f'marts."{row["table_name"]}"'
-    return f'marts."client_features__{row["feature_version"]}"'
-
-
-def is_valid(row: dict) -> bool:
-    """Published and validated (`status` when the registry has it, else `validation_passed`)."""
-    if "status" in row:
-        return row["status"] == "published" and row.get("validation_passed") is not False
-    return bool(row.get("validation_passed"))
-
-
-def resolve_version(con: duckdb.DuckDBPyConnection, version: str | None = None) -> FeatureVersion:
-    """The pinned version, or the latest one whose validation passed.
-
-    Raises:
-        LookupError: the version does not exist, failed validation, or no valid version exists.
-    """
-    rel = con.sql("select * from marts.feature_versions order by created_at desc")
-    rows = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
-    if version is None:
-        rows = [r for r in rows if is_valid(r)]
-        if not rows:
-            raise LookupError("no valid feature version in marts.feature_versions")
-        row = rows[0]
-    else:
-        matches = [r for r in rows if str(r["feature_version"]) == version]
-        if not matches:
-            raise LookupError(f"feature version {version!r} not found in marts.feature_versions")
-        row = matches[0]
-        if not is_valid(row):
-            raise LookupError(f"feature version {version!r} did not pass validation")
-    info = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-    return FeatureVersion(str(row["feature_version"]), snapshot_table(row), info)
 
 
 def frame_fingerprint(df: pd.DataFrame) -> str:
@@ -104,9 +54,9 @@ def _attributes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, fv: FeatureVer
     source = df
     lower = {c.lower(): c for c in df.columns}
     if not any(c in lower for c in GENDER_COLUMNS) or not any(c in lower for c in AGE_COLUMNS):
-        profiles = fv.info.get("profiles_table_name") or "client_profiles"
+        profiles = fv.profiles or 'marts."client_profiles"'
         try:
-            source = con.sql(f'select * from marts."{profiles}"').df()
+            source = con.sql(f"select * from {profiles}").df()
             source = df[[ID]].merge(source, on=ID, how="left")
             lower = {c.lower(): c for c in source.columns}
         except duckdb.Error:
@@ -125,8 +75,8 @@ def _attributes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, fv: FeatureVer
 def load_training_data(db_path: Path, version: str | None = None) -> TrainingData:
     """Read the train clients of a feature version (read-only connection), features typed for the pipelines."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        fv = resolve_version(con, version)
-        df = con.sql(f"select * from {fv.table} where {SPLIT} = 'train' order by {ID}").df()
+        fv = resolve(con, version)
+        df = con.sql(f"select * from {fv.snapshot} where {SPLIT} = 'train' order by {ID}").df()
         attributes = _attributes(con, df, fv)
     numeric, categorical = split_columns(df)
     X = df[numeric + categorical].copy()

@@ -1,7 +1,7 @@
 """Short French labels for feature names, for the reasons shown to clients and advisers.
 
 Raw application columns have hand-written labels (their English descriptions are in
-warehouse/spec/columns.json); aggregates built by dbt (`bureau_count_active_credits`, ...) get a label
+common/contracts/columns.json); aggregates built by dbt (`bureau_count_active_credits`, ...) get a label
 composed from their words. Names are matched case-insensitively.
 """
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
@@ -15,21 +14,14 @@ from mlflow import MlflowClient
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types.schema import ColSpec, Schema
 
+from common.contracts.registry import CHAMPION, EXPERIMENT, MODEL_NAME
 from training.scorer import CreditScorer
 from training.search import CVResult
 
 log = logging.getLogger(__name__)
-MODEL_NAME = "credit-scoring"
-ALIAS = "champion"
-EXPERIMENT = "credit-scoring"
 PACKAGE_DIR = Path(__file__).resolve().parent
 RUNTIME = ["mlflow", "scikit-learn", "imbalanced-learn", "lightgbm", "pandas", "numpy", "scipy", "cloudpickle",
            "shap"]
-
-
-def tracking_uri(default: str) -> str:
-    """`MLFLOW_TRACKING_URI` when set, else the settings' URI."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or default
 
 
 def setup_experiment(uri: str, name: str = EXPERIMENT) -> str:
@@ -80,7 +72,7 @@ def signature_for(scorer: CreditScorer, example: pd.DataFrame) -> ModelSignature
 
 
 def register_champion(scorer: CreditScorer, example: pd.DataFrame, version_tags: dict,
-                      name: str = MODEL_NAME, alias: str = ALIAS) -> tuple[str, str]:
+                      name: str = MODEL_NAME, alias: str = CHAMPION) -> tuple[str, str]:
     """Log the scorer in the active run, register it and move the alias to it.
 
     Returns:

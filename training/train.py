@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from common.contracts.registry import tracking_uri
 from common.settings import Settings
 from training import card, plots
 from training.calibration import CalibrationChoice, calibration_metrics, choose
@@ -27,7 +28,7 @@ from training.explain import BASE, Explainer
 from training.fold_pool import FoldPool
 from training.leakage import check_leakage
 from training.models import build_pipeline, skewed_columns
-from training.register import finite, git_commit, log_candidate, register_champion, setup_experiment, tracking_uri
+from training.register import finite, git_commit, log_candidate, register_champion, setup_experiment
 from training.scorer import CreditScorer
 from training.search import CVResult, SearchContext, best_of, coarse, refine_top
 

@@ -26,31 +26,22 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA = "marts"
-STORE = "feature_store"
-REGISTRY = f"{SCHEMA}.feature_versions"
-BUILD_TABLES = {"client_features": f"{STORE}.client_features_v1", "client_profiles": f"{STORE}.client_profiles"}
+from common.contracts.feature_versions import (
+    FEATURES,
+    ID_COLUMNS,
+    PROFILES,
+    PUBLISHED,
+    REGISTRY,
+    REGISTRY_COLUMNS,
+    REJECTED,
+    SCHEMA,
+    STORE,
+    version_table,
+)
+
+BUILD_TABLES = {FEATURES: f"{STORE}.client_features_v1", PROFILES: f"{STORE}.client_profiles"}
 DBT_MODEL_VERSION = 1
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "tests")
-ID_COLUMNS = 3  # client_id, split, target
-
-REGISTRY_COLUMNS = {
-    "feature_version": "VARCHAR PRIMARY KEY",
-    "created_at": "TIMESTAMPTZ",
-    "status": "VARCHAR",  # published | rejected
-    "failed_step": "VARCHAR",  # NULL when published, else the step that failed
-    "validation_passed": "BOOLEAN",  # NULL when validation did not run
-    "validation": "JSON",  # the Great Expectations summary
-    "sql_fingerprint": "VARCHAR",
-    "input_fingerprint": "VARCHAR",
-    "dbt_model_version": "INTEGER",
-    "n_rows": "BIGINT",
-    "n_columns": "BIGINT",
-    "n_features": "BIGINT",
-    "table_name": "VARCHAR",  # the version's view in schema marts, e.g. client_features__fv0003 (NULL if rejected)
-    "profiles_table_name": "VARCHAR",
-    "storage_table": "VARCHAR",  # the table holding it, e.g. feature_store.client_features__fv0003
-}
 
 
 @dataclass
@@ -105,7 +96,7 @@ def next_version_id(con: duckdb.DuckDBPyConnection) -> str:
 def current_version(con: duckdb.DuckDBPyConnection) -> str | None:
     """The published version the view marts.client_features points to (the latest published), if any."""
     try:
-        rows = con.sql(f"select feature_version from {REGISTRY} where status = 'published' order by created_at desc limit 1").fetchall()
+        rows = con.sql(f"select feature_version from {REGISTRY} where status = '{PUBLISHED}' order by created_at desc limit 1").fetchall()
     except duckdb.CatalogException:
         return None
     return rows[0][0] if rows else None
@@ -116,7 +107,7 @@ def _insert(con: duckdb.DuckDBPyConnection, version: str, attempt: Attempt, publ
     values = {
         "feature_version": version,
         "created_at": attempt.created_at,
-        "status": "published" if published else "rejected",
+        "status": PUBLISHED if published else REJECTED,
         "failed_step": None if published else attempt.failed_step,
         "validation_passed": None if validation is None else bool(validation["success"]),
         "validation": None if validation is None else json.dumps(validation),
@@ -125,10 +116,10 @@ def _insert(con: duckdb.DuckDBPyConnection, version: str, attempt: Attempt, publ
         "dbt_model_version": DBT_MODEL_VERSION,
         "n_rows": attempt.n_rows,
         "n_columns": attempt.n_columns,
-        "n_features": None if attempt.n_columns is None else attempt.n_columns - ID_COLUMNS,
-        "table_name": f"client_features__{version}" if published else None,
-        "profiles_table_name": f"client_profiles__{version}" if published else None,
-        "storage_table": f"{STORE}.client_features__{version}" if published else None,
+        "n_features": None if attempt.n_columns is None else attempt.n_columns - len(ID_COLUMNS),
+        "table_name": version_table(FEATURES, version) if published else None,
+        "profiles_table_name": version_table(PROFILES, version) if published else None,
+        "storage_table": f"{STORE}.{version_table(FEATURES, version)}" if published else None,
     }
     placeholders = ", ".join("?" for _ in values)
     con.execute(f"insert into {REGISTRY} ({', '.join(values)}) values ({placeholders})", list(values.values()))
@@ -149,7 +140,7 @@ def publish(con: duckdb.DuckDBPyConnection, attempt: Attempt) -> str:
     try:
         version = next_version_id(con)
         for mart, build_table in BUILD_TABLES.items():
-            name = f"{mart}__{version}"
+            name = version_table(mart, version)
             con.execute(f"alter table {build_table} rename to {name}")
             # dbt's name now shows the published version (dbt docs, dbt test); the next dbt build replaces it
             con.execute(f"create view {build_table} as select * from {STORE}.{name}")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from common.contracts.columns import load_spec
 from dbt_project.pipeline.build import BuildOptions
-from warehouse.spec import load_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO_ROOT / "dbt_project"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from common.contracts.events import EVENTS, METADATA
 from monitoring.reference import Champion
 
 FEATURES = ["ext_source_2", "ext_source_3", "ext_source_1", "days_birth", "amt_income_total", "amt_credit",
@@ -108,11 +109,9 @@ def champion(holdout: pd.DataFrame, version: str = "fv_test") -> Champion:
 
 
 def write_events(url: str, clients: pd.DataFrame, start: datetime) -> None:
-    """One prediction event per client, a second apart from `start`, in the API's own event table."""
-    from api.events import events, metadata
-
+    """One prediction event per client, a second apart from `start`, in the event table of the contract."""
     engine = sa.create_engine(url)
-    metadata.create_all(engine)
+    METADATA.create_all(engine, tables=[EVENTS])
     rows = []
     for i, row in enumerate(clients.to_dict("records")):
         values = {f: (None if isinstance(row[f], float) and np.isnan(row[f]) else row[f]) for f in FEATURES}
@@ -123,7 +122,7 @@ def write_events(url: str, clients: pd.DataFrame, start: datetime) -> None:
                      "model_name": "credit-scoring", "model_version": "7", "feature_version": "fv_test",
                      "latency_ms": 2.0})
     with engine.begin() as con:
-        con.execute(events.insert(), rows)
+        con.execute(EVENTS.insert(), rows)
     engine.dispose()
 
 

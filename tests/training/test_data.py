@@ -2,8 +2,9 @@ import duckdb
 import numpy as np
 import pytest
 
+from common.contracts.feature_versions import resolve as resolve_version
 from tests.training.synthetic_mart import make_clients, write_warehouse
-from training.data import cv_folds, holdout_split, load_training_data, resolve_version
+from training.data import cv_folds, holdout_split, load_training_data
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def test_latest_valid_version_is_the_default(store):
     path, _ = store
     with duckdb.connect(str(path), read_only=True) as con:
         assert resolve_version(con).feature_version == "v2"
-        assert resolve_version(con, "v1").table == 'marts."client_features__v1"'
+        assert resolve_version(con, "v1").snapshot == 'marts."client_features__v1"'
         with pytest.raises(LookupError, match="did not pass validation"):
             resolve_version(con, "v3")
         with pytest.raises(LookupError, match="not found"):
@@ -62,6 +63,6 @@ def test_registry_with_status_uses_only_published_versions(tmp_path):
             t(feature_version, created_at, status, validation_passed, table_name)""")
     with duckdb.connect(str(path), read_only=True) as con:
         latest = resolve_version(con)
-        assert (latest.feature_version, latest.table) == ("fv0001", 'marts."client_features__fv0001"')
+        assert (latest.feature_version, latest.snapshot) == ("fv0001", 'marts."client_features__fv0001"')
         with pytest.raises(LookupError, match="did not pass validation"):
             resolve_version(con, "fv0002")

@@ -6,7 +6,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
-from training.register import ALIAS, MODEL_NAME
+from common.contracts.registry import CHAMPION, MODEL_NAME
 
 
 def _client(trained) -> MlflowClient:
@@ -58,7 +58,7 @@ def test_mlflow_parent_run_nested_runs_tags_and_artifacts(trained):
 
 def test_champion_alias_version_tags_and_threshold_match_the_model_card(trained):
     client = _client(trained)
-    version = client.get_model_version_by_alias(MODEL_NAME, ALIAS)
+    version = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
     assert str(version.version) == trained.summary["model_version"]
     card = (trained.settings.reports_dir / "model_card.md").read_text()
     card_threshold = float(re.search(r"Decision threshold: `([^`]+)`", card).group(1))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from common.contracts.columns import load_spec
 from warehouse.load import load_raw
-from warehouse.spec import load_spec
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from common.contracts.columns import duckdb_type, load_spec
 from common.settings import get_settings
 from warehouse.load.cli import main
 from warehouse.load.errors import LoadError, describe_csv_error
 from warehouse.load.files import check_header
 from warehouse.load.sql import is_integral_text
-from warehouse.spec import duckdb_type, load_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOM = b"\xef\xbb\xbf"

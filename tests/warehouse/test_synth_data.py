@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from warehouse.spec import load_spec
+from common.contracts.columns import load_spec
 from warehouse.synth.calibration import CALIBRATION_PATH
 
 SPEC = load_spec()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from warehouse.spec import load_spec
+from common.contracts.columns import load_spec
 
 SPEC = load_spec()
 PANDAS_KIND = {"int64": "i", "float64": "f", "object": "O"}

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
+from common.contracts.registry import CHAMPION, MODEL_NAME
 from common.settings import Settings
 from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
-from training.register import ALIAS, MODEL_NAME
 from training.scorer import CreditScorer
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _artifact(run_id: str, path: str) -> Path:
     return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path))
 
 
-def load_champion(name: str = MODEL_NAME, alias: str = ALIAS) -> Champion:
+def load_champion(name: str = MODEL_NAME, alias: str = CHAMPION) -> Champion:
     """The model version behind `models:/<name>@<alias>` with its training run (tracking URI already set)."""
     client = MlflowClient()
     version = client.get_model_version_by_alias(name, alias)

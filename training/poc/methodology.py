@@ -125,7 +125,7 @@ def _data_values(ctx) -> dict:
                         "also writes the true default probability of every client (the oracle), read only to "
                         "evaluate." if ctx.oracle is not None else "Here they are the real Kaggle files."),
         "n_clients": f"{s['n_clients']:,}", "default_rate": f"{s['default_rate']:.2%}",
-        "feature_version": c.feature_version, "feature_table": s["feature_version"]["table"],
+        "feature_version": c.feature_version, "feature_table": s["feature_version"]["snapshot"],
         "n_features": s["n_numeric"] + s["n_categorical"], "n_numeric": s["n_numeric"],
         "n_categorical": s["n_categorical"], "sql_fingerprint": s["feature_version"]["info"].get("sql_fingerprint"),
         "data_fingerprint": s["data_fingerprint"], "holdout_share": f"{float(c.params['holdout_share']):.0%}",

@@ -13,12 +13,13 @@ import mlflow
 import numpy as np
 import pandas as pd
 
+from common.contracts.registry import tracking_uri
 from common.settings import Settings
 from training.poc import figures, methodology, table
 from training.poc.champion import Champion, Split
 from training.poc.config import EXPERIMENT, PocProfile
 from training.poc.ebm import EbmCV, term_importance
-from training.register import finite, git_commit, setup_experiment, tracking_uri
+from training.register import finite, git_commit, setup_experiment
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from common.contracts.registry import tracking_uri
 from common.settings import Settings
 from training.poc import compare, ebm, report, table
 from training.poc.champion import Champion, ComparisonError, Split, load_champion, oracle_on_holdout, rebuild_split
 from training.poc.config import PocProfile
-from training.register import tracking_uri
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
             "bureau.csv, bureau_balance.csv, previous_application.csv, POS_CASH_balance.csv, "
             "installments_payments.csv, credit_card_balance.csv) into the DuckDB schema raw, with the column "
             "types of "
-            "warehouse/spec/columns.json. Every file is validated (columns, types, primary keys, encoding) "
+            "common/contracts/columns.json. Every file is validated (columns, types, primary keys, encoding) "
             "before anything is replaced: on any error the previous raw tables stay as they were, the error "
             "names the file, line and column, and the exit status is 1."
         ),

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common.contracts.columns import TableSpec
 from warehouse.load.errors import LoadError
-from warehouse.spec import TableSpec
 
 UTF8 = "utf-8"
 CP1252 = "cp1252"

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
+from common.contracts.columns import TableSpec, load_spec
 from warehouse.load import sql
 from warehouse.load.errors import LoadError, describe_csv_error, is_invalid_unicode, not_integer_value
 from warehouse.load.files import (
@@ -33,7 +34,6 @@ from warehouse.load.files import (
     read_header,
     transcode_cp1252,
 )
-from warehouse.spec import TableSpec, load_spec
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from common.contracts.columns import ColumnSpec, TableSpec
 from warehouse.load.errors import NOT_INTEGER_MARKER
-from warehouse.spec import ColumnSpec, TableSpec
 
 if TYPE_CHECKING:
     from warehouse.load.loader import LoadedFile

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from common.contracts.columns import load_spec
 from common.settings import get_settings
-from warehouse.spec import load_spec
 from warehouse.synth.descriptions import FILE_NAME
 from warehouse.synth.generate import FULL_SIZE, generate
 from warehouse.synth.guard import ForeignFilesError, check_writable, holds_generated, read_manifest, write_manifest

@@ -6,9 +6,9 @@ import csv
 import json
 from pathlib import Path
 
-from warehouse.spec import load_spec
+from common.contracts.columns import load_spec
 
-DESCRIPTIONS_PATH = Path(__file__).resolve().parents[1] / "spec" / "descriptions.json"
+DESCRIPTIONS_PATH = Path(__file__).resolve().with_name("descriptions.json")
 FILE_NAME = "HomeCredit_columns_description.csv"
 
 

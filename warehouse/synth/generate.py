@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from warehouse.spec import load_spec
+from common.contracts.columns import load_spec
 from warehouse.synth.application import generate_applications
 from warehouse.synth.bureau import generate_bureau
 from warehouse.synth.descriptions import write_descriptions

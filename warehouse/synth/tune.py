@@ -12,7 +12,7 @@ import argparse
 import numpy as np
 from scipy.optimize import brentq
 
-from warehouse.spec import load_spec
+from common.contracts.columns import load_spec
 from warehouse.synth.expand import IdSequence, sigmoid
 from warehouse.synth.generate import CHUNK, applications, histories, make_plan
 from warehouse.synth.signal import HISTORY_WEIGHT, SCALE, application_terms, expected_auc, history_terms

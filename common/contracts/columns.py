@@ -1,6 +1,8 @@
-"""The committed column specification of the eight Kaggle files (`columns.json`), as typed objects.
+"""The column specification of the eight Kaggle files (`columns.json`), as typed objects: a contract.
 
-`columns.json` is data, built once by `build_spec.py`; the generator writes it and the loader enforces it.
+`columns.json` is data, built once from the shared Home Credit facts by `tools/build_spec.py`. The generator
+writes files that follow it, the loader enforces it, the API builds posted applications from it, and dbt's
+sources are generated from it (`dbt_project/scripts/generate_sources.py`).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def load_spec(path: Path = SPEC_PATH) -> Mapping[str, TableSpec]:
     """Read the column specification.
 
     Args:
-        path: the JSON file; the committed `warehouse/spec/columns.json` by default.
+        path: the JSON file; the committed `common/contracts/columns.json` by default.
 
     Returns:
         A read-only mapping table key (e.g. `bureau`, `POS_CASH_balance`) -> TableSpec, in file order.

@@ -1,7 +1,7 @@
 """Build the committed column specification and generator calibration from the shared Home Credit facts.
 
 Run once by a developer (needs ../shared); the outputs are committed data:
-- warehouse/spec/columns.json: tables, Kaggle file names, columns (name, order, dtype, categories, description);
+- common/contracts/columns.json: tables, Kaggle file names, columns (name, order, dtype, categories, description);
 - warehouse/synth/calibration.json: per-column quantiles and category frequencies measured on the genuine rows
   (aggregates only, never rows).
 """
@@ -94,8 +94,8 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared/homecredit"),
                         help="folder holding schema_facts.json, SCHEMA.md and real_samples/")
     args = parser.parse_args()
-    here = Path(__file__).resolve().parent
-    build(args.shared, here / "columns.json", here.parent / "synth" / "calibration.json")
+    root = Path(__file__).resolve().parents[1]
+    build(args.shared, root / "common" / "contracts" / "columns.json", root / "warehouse" / "synth" / "calibration.json")
 
 
 if __name__ == "__main__":
