@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from warehouse.spec import load_spec
+from common.contracts.columns import load_spec
 
 log = logging.getLogger(__name__)
 HISTORY = ("bureau", "bureau_balance", "previous_application", "POS_CASH_balance", "installments_payments",
