@@ -49,7 +49,7 @@ lint: setup ## ruff
 	$(PY) -m ruff check .
 
 bench-data: setup ## full-size generation (356,255 clients): wall time and peak RSS
-	$(PY) -m warehouse.synth.bench --clients 356255 --seed $(SEED)
+	$(PY) -m bench.data --clients 356255 --seed $(SEED)
 
 features: load ## load, then dbt build + Great Expectations + publish a feature version (marts.client_features)
 	$(PY) -m dbt_project.pipeline
@@ -58,7 +58,7 @@ dbt-docs: setup ## dbt docs generate: the documented models and columns (dbt_pro
 	$(PY) -m dbt.cli.main docs generate --project-dir dbt_project --profiles-dir dbt_project
 
 bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
-	$(PY) -m dbt_project.pipeline.bench --clients 356255 --seed $(SEED)
+	$(PY) -m bench.features --clients 356255 --seed $(SEED)
 
 .PHONY: drift monitor simulate-drift
 
@@ -81,7 +81,7 @@ train: setup ## cross-validate, choose model + threshold, log to MLflow, registe
 	$(PY) -m training --profile $(PROFILE)
 
 bench-train: setup ## time a training profile on synthetic data in its own folder; champion vs Dummy/logistic, oracle ratios, budgets [PROFILE=standard CLIENTS=50000]
-	$(PY) -m training.bench --profile $(PROFILE) --clients $(CLIENTS) --seed $(SEED)
+	$(PY) -m bench.training --profile $(PROFILE) --clients $(CLIENTS) --seed $(SEED)
 
 mlflow-ui: setup ## MLflow UI on http://127.0.0.1:5000 (backend store: MLFLOW_TRACKING_URI, else HC_MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri "$$($(PY) -m training --print-tracking-uri)"
@@ -112,11 +112,11 @@ export-model: setup ## copy credit-scoring@champion into data/models/champion (s
 
 bench-api: setup ## this API vs `mlflow models serve` on the champion (wrk, concurrency 1 and 16): p50/p95/p99, req/s, ratio
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m api bench
+	$(PY) -m bench.api
 
 .PHONY: poc
 poc: setup ## technology watch: Explainable Boosting Machine vs the champion on the same folds, holdout and cost; MLflow + docs/methodology.md
-	$(PY) -m training.poc
+	$(PY) -m watch
 
 # ---- delivery: container images, compose stack, workflow and Dockerfile lint (README "Run with containers") ----
 .PHONY: serving-bundle container-deps container-base container-images container-test lint-delivery

@@ -1,4 +1,4 @@
-"""`python -m api`: serve the scoring API, export the served model, or benchmark it (see --help)."""
+"""`python -m api`: serve the scoring API or export the served model (see --help)."""
 
 from __future__ import annotations
 
@@ -87,20 +87,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      "serve it with HC_MODEL_DIR=<folder>.")
     exp.add_argument("--out", type=Path, default=DEFAULT_EXPORT, help=f"destination folder (default {DEFAULT_EXPORT})")
     exp.set_defaults(func=export)
-    bench = sub.add_parser("bench", help="benchmark this API against `mlflow models serve` (see api/bench.py)",
-                           add_help=False)
-    bench.set_defaults(func=None)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "bench":
-        from api.bench import main as bench_main
-
-        return bench_main(argv[1:])
-    args = parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     return args.func(args)
 
 

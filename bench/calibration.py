@@ -4,7 +4,7 @@
     python -m bench.calibration real [--shared ../shared] [--profile standard]
 
 `synthetic` generates the data, loads it and builds the features in a work folder of its own (once; see
-`training.bench`), `real` does the same from the genuine application rows of `../shared` (pooled into one
+`bench.training`), `real` does the same from the genuine application rows of `../shared` (pooled into one
 `application_train.csv`, header-only history files: `bench.real_rows`). Both then run `python -m training` and
 print, from the run's summary, the champion's holdout calibration before and after the calibration map (ECE over 10
 equal-count bins, Brier score, log loss, slope and intercept, mean predicted vs observed default rate), its AUC and
@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 
 from bench.real_rows import write_folder
+from bench.training import prepare, workdir_env
 from dbt_project.pipeline.build import run_measured
-from training.bench import prepare, workdir_env
 
 log = logging.getLogger("bench.calibration")
 TARGETS = {  # issue 14

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from tools.tune_synth import signal_report
 from warehouse.synth.__main__ import main
-from warehouse.synth.tune import signal_report
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from warehouse.synth.expand import sigmoid
 
-# Tuned once with `python -m warehouse.synth.tune` so that on train clients the default rate is 8.1% and the
+# Tuned once with `python -m tools.tune_synth` so that on train clients the default rate is 8.1% and the
 # expected AUC of p (the Bayes limit) is 0.80, as for the best real models.
 INTERCEPT = -3.847
 SCALE = 0.27

@@ -1,6 +1,6 @@
 """Measure (and help tune) the signal: default rate, Bayes AUC and the application-only ceiling.
 
-`python -m warehouse.synth.tune --clients 40000` prints, for the current constants of `signal.py`, the
+`python -m tools.tune_synth --clients 40000` prints, for the current constants of `signal.py`, the
 intercept that gives an 8.1% default rate, the expected AUC of p, and the expected AUC of E[p | application]
 (history re-simulated `--reps` times for the same applications).
 """

@@ -1,4 +1,4 @@
-"""`python -m training.poc`: an Explainable Boosting Machine against the registered champion (see --help)."""
+"""`python -m watch`: an Explainable Boosting Machine against the registered champion (see --help)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import warnings
 from pathlib import Path
 
 from common.settings import get_settings
-from training.poc.config import EXPERIMENT, PROFILES
+from watch.config import EXPERIMENT, PROFILES
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
-        prog="python -m training.poc",
+        prog="python -m watch",
         description="Technology watch proof of concept. Reads credit-scoring@champion from the MLflow registry "
                     "(MLFLOW_TRACKING_URI, else HC_MLFLOW_TRACKING_URI) and rebuilds exactly its data: the "
                     "feature version, seed, holdout share, folds and cost recorded in its run (the data "
@@ -52,14 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from mlflow.exceptions import MlflowException
 
-    from training.poc.champion import ComparisonError
-    from training.poc.run import run
-    from training.poc.table import markdown
+    from watch.champion import ComparisonError
+    from watch.run import run
+    from watch.table import markdown
 
     try:
         result = run(settings, PROFILES[args.profile], args.out)
     except (ComparisonError, LookupError, MlflowException) as exc:
-        logging.getLogger("training.poc").error("%s", exc)
+        logging.getLogger("watch").error("%s", exc)
         return 2
     print(markdown(result.table))
     print(f"\nConclusion: {result.verdict}: {result.reason}.")

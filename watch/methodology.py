@@ -10,8 +10,8 @@ from string import Template
 
 import pandas as pd
 
-from training.poc import table
-from training.poc.drift import drift_text
+from watch import table
+from watch.drift import drift_text
 
 TEMPLATE = Path(__file__).with_name("methodology_template.md")
 STRATEGIES = ("none", "class_weight", "undersample", "smote")

@@ -12,8 +12,8 @@ import pytest
 from mlflow import MlflowClient
 
 from tests.training.trained import TrainedRun, isolated_tracking, trained_run
-from training.poc.config import EXPERIMENT, PROFILES
-from training.poc.ebm import contributions, log_odds
+from watch.config import EXPERIMENT, PROFILES
+from watch.ebm import contributions, log_odds
 
 ROWS = ("oof_cost_per_applicant", "threshold", "holdout_cost_per_applicant", "holdout_roc_auc", "holdout_pr_auc",
         "fit_seconds", "predict_ms_one_client", "model_kb", "explain_ms_one_client", "explanation_max_abs_error")
@@ -31,7 +31,7 @@ def trained() -> TrainedRun:
 @pytest.fixture(scope="module")
 def poc(trained: TrainedRun, tmp_path_factory):
     """One quick PoC run on the trained run's store and MLflow registry; the note goes to a temporary docs/."""
-    from training.poc.run import run
+    from watch.run import run
 
     out = tmp_path_factory.mktemp("docs") / "methodology.md"
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 
-from training.poc.ebm import contributions  # noqa: E402
+from watch.ebm import contributions  # noqa: E402
 
 log = logging.getLogger(__name__)
 CHAMPION_FIGURES = ("cost_vs_threshold", "roc_pr_holdout", "shap_summary")

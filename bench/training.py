@@ -1,6 +1,6 @@
 """Benchmark of a training profile on synthetic data: wall time, peak RSS and the quality targets of issue 4.
 
-    python -m training.bench [--profile standard] [--clients 50000] [--seed 42] [--workdir DIR]
+    python -m bench.training [--profile standard] [--clients 50000] [--seed 42] [--workdir DIR]
 
 In a work folder of its own (its own DuckDB file, MLflow store and reports): generates the synthetic files,
 loads them and builds the features once (not timed; a stamp file marks a finished preparation), then times
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dbt_project.pipeline.build import run_measured
 
-logger = logging.getLogger("training.bench")
+logger = logging.getLogger("bench.training")
 
 FULL_SIZE = 356_255
 PREPARED_STAMP = "prepared.ok"
@@ -32,7 +32,7 @@ MAX_COST_RATIO = {FULL_SIZE: 1.05}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.training", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=("quick", "standard", "full"), default="standard",
                         help="training profile to time (default standard)")
     parser.add_argument("--clients", type=int, default=50_000, help="synthetic clients (default 50000)")

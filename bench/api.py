@@ -192,7 +192,7 @@ def print_table(results: list[Result], ratios: dict[str, float]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m api bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="measured seconds per target and concurrency (10)")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each measurement (2)")
     parser.add_argument("--clients", type=int, default=500, help="distinct clients cycled through (500)")

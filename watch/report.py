@@ -15,11 +15,11 @@ import pandas as pd
 
 from common.contracts.registry import tracking_uri
 from common.settings import Settings
-from training.poc import figures, methodology, table
-from training.poc.champion import Champion, Split
-from training.poc.config import EXPERIMENT, PocProfile
-from training.poc.ebm import EbmCV, term_importance
 from training.register import finite, git_commit, setup_experiment
+from watch import figures, methodology, table
+from watch.champion import Champion, Split
+from watch.config import EXPERIMENT, PocProfile
+from watch.ebm import EbmCV, term_importance
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Benchmark of the feature store at full size: load + dbt build + Great Expectations + publish.
 
-    python -m dbt_project.pipeline.bench [--clients 356255] [--seed 42] [--workdir DIR]
+    python -m bench.features [--clients 356255] [--seed 42] [--workdir DIR]
 
 Generates the synthetic Kaggle files with the seeded generator into the work folder when they are not there
 yet (not timed), then times `python -m warehouse.load` and `python -m dbt_project.pipeline` on a fresh
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dbt_project.pipeline.build import run_measured
 
-logger = logging.getLogger("dbt_project.pipeline.bench")
+logger = logging.getLogger("bench.features")
 
 FULL_SIZE = 356_255
 BUDGET_SECONDS = {FULL_SIZE: 60.0, 5_000: 30.0}
@@ -32,7 +32,7 @@ Row = tuple[str, float, float, float | None]  # step, wall seconds, peak RSS MB,
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m dbt_project.pipeline.bench",
+        prog="python -m bench.features",
         description=__doc__.split("\n\n")[0] + " Prints wall time and peak RSS per step and in total.",
     )
     parser.add_argument("--clients", type=int, default=FULL_SIZE, help=f"clients to generate (default {FULL_SIZE})")

@@ -16,9 +16,9 @@ from tqdm.auto import tqdm
 
 from common.contracts.registry import tracking_uri
 from common.settings import Settings
-from training.poc import compare, ebm, report, table
-from training.poc.champion import Champion, ComparisonError, Split, load_champion, oracle_on_holdout, rebuild_split
-from training.poc.config import PocProfile
+from watch import compare, ebm, report, table
+from watch.champion import Champion, ComparisonError, Split, load_champion, oracle_on_holdout, rebuild_split
+from watch.config import PocProfile
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
+from bench import training as bench
+from bench.training import report_lines
 from dbt_project.pipeline.build import Measured
-from training import bench
-from training.bench import report_lines
 
 
 def _candidate(name: str, cost: float, auc: float) -> dict:
