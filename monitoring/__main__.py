@@ -11,7 +11,7 @@ import argparse
 import logging
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -25,8 +25,6 @@ log = logging.getLogger("monitoring")
 
 def _time(value: str) -> datetime:
     """An ISO 8601 time (a time without zone is UTC)."""
-    from datetime import UTC
-
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -89,23 +87,22 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     settings = get_settings()
+    # the commands import MLflow and Evidently (seconds of start-up): only when one runs, so --help answers at once
+    from monitoring.drift import run_drift
+    from monitoring.events import Window
+    from monitoring.monitor import run_monitor
+    from monitoring.simulate import run_simulation
+
     try:
         if args.command == "drift":
-            from monitoring.drift import run_drift
-
             summary = run_drift(settings, args.top, args.html_max_mb)
             return EXIT_ALERT if args.fail_on_alert and summary["alerts"] else EXIT_OK
         if args.command == "monitor":
-            from monitoring.events import Window
-            from monitoring.monitor import run_monitor
-
             last = args.last if args.last or args.since or args.until else settings.monitor_window
             result = run_monitor(settings, Window(last, args.since, args.until), args.labels, out_dir=args.out)
             return EXIT_ALERT if result.alerts else EXIT_OK
-        from monitoring.simulate import run_simulation
-
         api_url = args.api_url or (settings.api_url if args.running else None)
-        outcome = run_simulation(settings, args.clients, args.seed, api_url, args.concurrency)
+        outcome = run_simulation(settings, run_monitor, args.clients, args.seed, api_url, args.concurrency)
         return EXIT_OK if outcome["ok"] else EXIT_ERROR
     except (LookupError, FileNotFoundError, ConnectionError) as exc:
         log.error("%s", exc)

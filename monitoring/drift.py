@@ -7,9 +7,7 @@ means). The new clients are scored by the champion model itself, so the predicte
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from common.settings import Settings
-from monitoring.compare import SCORE, Thresholds, compare
+from monitoring.assess import assess
+from monitoring.compare import SCORE
 from monitoring.evidently_drift import run_report, save_html
 from monitoring.markdown import render_drift
 from monitoring.reference import ID, Champion, load_champion, read_clients, reference_frame, score_clients
-from monitoring.statistics import refusal_rate
+from monitoring.reports import write_reports
 
 log = logging.getLogger(__name__)
 HTML_SAMPLE_ROWS = 20_000  # rows per side when the full HTML would be too large
@@ -60,52 +59,23 @@ def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float =
     current = test[[ID, *features, SCORE]]
     timings["score_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    thresholds = Thresholds.from_settings(settings)
-    importance = champion.importance.set_index("feature")["mean_abs_shap"]
-    result = compare(reference, current, features, thresholds, importance=importance.reindex(features).to_dict())
+    assessment = assess(settings, champion, reference, current, features)
     timings["evidently_s"] = time.perf_counter() - mark
     out = Path(settings.reports_dir)
-    columns = [*features, SCORE]
-    html = save_html(result.snapshot, out / "drift.html", html_max_mb, resample=lambda: run_report(
-        sample(reference, HTML_SAMPLE_ROWS), sample(current, HTML_SAMPLE_ROWS), columns, thresholds.drift_share))
+    columns, share = [*features, SCORE], settings.drift_share_alert
+    html = save_html(assessment.snapshot, out / "drift.html", html_max_mb, resample=lambda: run_report(
+        sample(reference, HTML_SAMPLE_ROWS), sample(current, HTML_SAMPLE_ROWS), columns, share))
     summary = {
         "kind": "drift", "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reference": "train clients (probability: the champion's holdout clients)", "current": "test clients",
         "model": {"name": champion.name, "version": champion.version, "run_id": champion.run_id,
                   "threshold": champion.threshold, "feature_version": champion.feature_version},
-        "baseline": champion.baseline(settings.cost_fn, settings.cost_fp),
-        "importance": {f: float(importance.get(f, float("nan"))) for f in features},
-        "importance_share": float(importance.reindex(features).sum() / importance.sum()),
-        **result.summary, "html": html,
+        **assessment.summary, "html": html,
     }
-    summary["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
-                            current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
     timings["total_s"] = time.perf_counter() - started
     summary["timings"] = {k: round(v, 2) for k, v in timings.items()}
     write_reports(out, "drift", summary, render_drift(summary))
     log.info("drift: %d/%d features drifted (share %.2f, alert at %.2f), score PSI %.3f; %s in %.1f s",
-             len(summary["drifted_features"]), len(features), summary["drifted_share"], thresholds.drift_share,
+             len(summary["drifted_features"]), len(features), summary["drifted_share"], share,
              summary["score"]["psi"], out / "drift.md", timings["total_s"])
     return summary
-
-
-def write_reports(out: Path, stem: str, summary: dict, markdown: str) -> tuple[Path, Path]:
-    """Write `<stem>.json` and `<stem>.md` into `out`; returns their paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
-    json_path.write_text(json.dumps(clean(summary), indent=1, default=str, allow_nan=False) + "\n")
-    md_path.write_text(markdown)
-    return json_path, md_path
-
-
-def clean(value: object) -> object:
-    """`value` with NaN and infinities replaced by None (strict JSON), numpy scalars as Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

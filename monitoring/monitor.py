@@ -18,14 +18,13 @@ import pandas as pd
 
 from common.settings import Settings
 from monitoring.alerts import AlertSink
-from monitoring.compare import SCORE, Thresholds, compare
-from monitoring.drift import clean, write_reports
+from monitoring.assess import assess
 from monitoring.events import Window, read_events
 from monitoring.evidently_drift import save_html
 from monitoring.labels import label_alerts, read_labels, realised
 from monitoring.markdown import render_monitor
 from monitoring.reference import Champion, load_champion, reference_frame
-from monitoring.statistics import refusal_rate
+from monitoring.reports import clean, write_reports
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +35,6 @@ class MonitorResult:
 
     summary: dict
     alerts: list[dict]
-
-
-def events_url(settings: Settings) -> str:
-    """The event store's SQLAlchemy URL (the API's `HC_EVENTS_URL`)."""
-    return settings.events_url
 
 
 def align(current: pd.DataFrame, reference: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -90,13 +84,9 @@ def compare_window(settings: Settings, champion: Champion, features: list[str], 
     """Drift of the window against the reference, score shift, delayed labels: the body of monitor.json."""
     reference = reference_frame(settings, champion, features)
     current = align(events, reference, features)
-    importance = champion.importance.set_index("feature")["mean_abs_shap"].reindex(features).to_dict()
-    result = compare(reference, current, features, Thresholds.from_settings(settings), importance=importance)
-    html = save_html(result.snapshot, out / "monitor.html", max_mb=10.0)
-    body = {"status": "compared", **result.summary, "html": html,
-            "importance": importance}
-    body["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
-                         current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
+    assessment = assess(settings, champion, reference, current, features)
+    html = save_html(assessment.snapshot, out / "monitor.html", max_mb=10.0)
+    body = {"status": "compared", **assessment.summary, "html": html}
     labels = label_section(settings, champion, current, labels_for(settings, labels_path))
     if labels is not None:
         body["alerts"] = body["alerts"] + labels.pop("alerts")
@@ -121,7 +111,7 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
     champion = champion or load_champion(settings)
     features = champion.top_features(settings.drift_top_features)
     read_at = time.perf_counter()
-    events = read_events(events_url(settings), window, features)
+    events = read_events(settings.events_url, window, features)
     compared_at = time.perf_counter()
     out = Path(out_dir or Path(settings.reports_dir) / "monitor")
     summary = window_summary(champion, window, events)
@@ -141,7 +131,7 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
     summary["timings"] = {"champion_s": round(read_at - started, 2), "events_s": round(compared_at - read_at, 2),
                           "compare_s": round(done - compared_at, 2)}
     _, md_path = write_reports(out, "monitor", summary, render_monitor(summary))
-    sink = sink or AlertSink(settings.alerts_url or events_url(settings), settings.alert_webhook)
+    sink = sink or AlertSink(settings.alerts_url or settings.events_url, settings.alert_webhook)
     recorded = sink.emit(summary["alerts"], source, window=summary["window"], report=str(md_path))
     log.info("monitor: %d events, %d/%d features drifted, score PSI %.3f, %d alert(s); %s in %.1f s", len(events),
              len(summary["drifted_features"]), len(features), summary["score"]["psi"], len(recorded), md_path,

@@ -10,7 +10,6 @@ the simulation succeeds when (a) raises no alert and (b) raises one naming drift
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -28,9 +27,11 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from api.security import KeyConfigError, load_keys, new_key
 from common.settings import Settings
 from monitoring.events import Window
 from monitoring.markdown import render_simulation
+from monitoring.reports import write_reports
 
 log = logging.getLogger(__name__)
 ADULT_DAYS = 18 * 365.25
@@ -112,8 +113,6 @@ class ApiClient:
 
 def api_key(settings: Settings) -> str | None:
     """The first key the API accepts (HC_API_KEYS / HC_API_KEY_FILE), or None when none is configured."""
-    from api.security import KeyConfigError, load_keys
-
     try:
         return load_keys(settings)[0].decode()
     except KeyConfigError:
@@ -195,16 +194,17 @@ class LocalApi:
         self._log.close()
 
 
-def run_simulation(settings: Settings, n_clients: int, seed: int, api_url: str | None = None,
-                   concurrency: int = 4, start_timeout_s: float = 600.0) -> dict:
+def run_simulation(settings: Settings, monitor: Callable[..., object], n_clients: int, seed: int,
+                   api_url: str | None = None, concurrency: int = 4, start_timeout_s: float = 600.0) -> dict:
     """Replay a sample of test clients unchanged, then drifted; monitor each pass; write the outcome.
 
     With `api_url`, the API already running there is used and its events are read from HC_EVENTS_URL;
     without it, an API is started on a free loopback port with an event store of its own under
     `<reports_dir>/simulate/` (so simulated traffic never mixes with real events) and stopped at the end.
-    """
-    from monitoring.monitor import run_monitor
 
+    Args:
+        monitor: what runs on each pass's events (`monitoring.monitor.run_monitor`, given by the command line).
+    """
     folder = Path(settings.reports_dir) / "simulate"
     server = None
     if api_url:
@@ -216,8 +216,6 @@ def run_simulation(settings: Settings, n_clients: int, seed: int, api_url: str |
         if health is None:
             raise ConnectionError(f"no API answers at {api_url}/health")
     else:
-        from api.security import new_key
-
         key = api_key(settings) or new_key()
         server = LocalApi(settings, folder, key)
         client = ApiClient(server.url, key, concurrency)
@@ -227,8 +225,8 @@ def run_simulation(settings: Settings, n_clients: int, seed: int, api_url: str |
         log.info("API serves %s v%s on feature version %s", health.get("model_name"), health.get("model_version"),
                  health.get("feature_version"))
         apps = test_applications(settings.duckdb_path, n_clients, seed)
-        unchanged = run_pass(settings, client, apps, "a-unchanged", run_monitor)
-        drifted = run_pass(settings, client, inject_drift(apps, seed), "b-drifted", run_monitor)
+        unchanged = run_pass(settings, client, apps, "a-unchanged", monitor)
+        drifted = run_pass(settings, client, inject_drift(apps, seed), "b-drifted", monitor)
     finally:
         client.close()
         if server:
@@ -241,8 +239,4 @@ def run_simulation(settings: Settings, n_clients: int, seed: int, api_url: str |
 
 def write_outcome(folder: Path, outcome: dict) -> None:
     """`simulation.json` and `simulation.md` in `folder`."""
-    from monitoring.drift import clean
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "simulation.json").write_text(json.dumps(clean(outcome), indent=1, default=str) + "\n")
-    (folder / "simulation.md").write_text(render_simulation(outcome))
+    write_reports(folder, "simulation", outcome, render_simulation(outcome))

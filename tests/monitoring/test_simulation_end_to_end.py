@@ -92,7 +92,7 @@ def test_unchanged_replay_is_quiet_and_drifted_replay_alerts(tmp_path, stand_in_
     settings = Settings(duckdb_path=tmp_path / "features.duckdb", reports_dir=tmp_path / "reports", api_keys=KEY,
                         events_url=events_url, alert_webhook=hook_url, oracle_path=tmp_path / "no-labels.csv")
 
-    outcome = run_simulation(settings, n_clients=400, seed=1, api_url=api_url, concurrency=4)
+    outcome = run_simulation(settings, monitor_module.run_monitor, n_clients=400, seed=1, api_url=api_url, concurrency=4)
 
     unchanged, drifted = outcome["passes"]
     assert (unchanged["requests"], drifted["requests"]) == (400, 400)
