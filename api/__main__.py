@@ -8,6 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+import uvicorn
+
+from api.registry import ModelLoadError, export_model
+from api.security import KeyConfigError, load_keys, new_key
 from common.settings import get_settings
 
 DEFAULT_EXPORT = Path("data/models/champion")
@@ -26,10 +30,6 @@ def log_config(level: str = "INFO") -> dict:
 
 def serve(args: argparse.Namespace) -> int:
     """Run uvicorn with the app factory; a development key is generated and printed when none is configured."""
-    import uvicorn
-
-    from api.security import KeyConfigError, load_keys, new_key
-
     settings = get_settings()
     try:
         load_keys(settings)
@@ -53,8 +53,6 @@ def serve(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Copy the registered model and its registry facts into a folder usable as HC_MODEL_DIR."""
-    from api.registry import ModelLoadError, export_model
-
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

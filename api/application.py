@@ -114,11 +114,6 @@ EXAMPLE_APPLICATION: dict[str, Any] = {
 }
 
 
-def raw_values(application: BaseModel) -> dict[str, Any]:
-    """The posted fields as raw column values (absent = None)."""
-    return application.model_dump()
-
-
 def is_missing(value: Any) -> bool:
     """None or NaN."""
     return value is None or (isinstance(value, float) and math.isnan(value))

@@ -16,6 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import mlflow.artifacts
+import mlflow.pyfunc
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
 from common.contracts.registry import tracking_uri
 from common.settings import Settings
 
@@ -91,9 +96,6 @@ def _wrap(pyfunc_model: Any, facts: RegistryFacts) -> LoadedModel:
 
 def registry_facts(settings: Settings) -> RegistryFacts:
     """Version, tags and run metrics of `<model_name>@<model_alias>` in the MLflow registry."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
     uri = tracking_uri(settings.mlflow_tracking_uri)
     client = MlflowClient(tracking_uri=uri)
     try:
@@ -110,8 +112,6 @@ def registry_facts(settings: Settings) -> RegistryFacts:
 
 def load_from_registry(settings: Settings) -> LoadedModel:
     """Load `<model_name>@<model_alias>` from the MLflow registry (`HC_MLFLOW_TRACKING_URI`)."""
-    import mlflow.pyfunc
-
     facts = registry_facts(settings)
     model = mlflow.pyfunc.load_model(facts.source)
     return _wrap(model, facts)
@@ -119,8 +119,6 @@ def load_from_registry(settings: Settings) -> LoadedModel:
 
 def load_from_dir(folder: Path) -> LoadedModel:
     """Load a model exported by `export_model` (no MLflow database needed)."""
-    import mlflow.pyfunc
-
     info_path = Path(folder) / REGISTRY_FILE
     if not info_path.is_file():
         raise ModelLoadError(f"{folder} holds no exported model ({REGISTRY_FILE} missing): run `make export-model`")
@@ -146,8 +144,6 @@ def export_model(settings: Settings, out_dir: Path) -> Path:
     Returns:
         The folder, to be used as HC_MODEL_DIR on a host without the MLflow database.
     """
-    import mlflow.artifacts
-
     facts = registry_facts(settings)
     out_dir = Path(out_dir)
     staging = out_dir.with_name(out_dir.name + ".tmp")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.application import EXAMPLE_APPLICATION, Application
+from common.contracts.registry import CHAMPION, MODEL_NAME
 
 Value = float | int | str | bool | None
 
@@ -35,7 +36,7 @@ class HealthPublic(BaseModel):
     """Liveness and what is served."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"status": "ok", "model_name": "credit-scoring", "model_version": "3", "feature_version": "fv0002"}]})
+        {"status": "ok", "model_name": MODEL_NAME, "model_version": "3", "feature_version": "fv0002"}]})
 
     status: Literal["ok"]
     model_name: str
@@ -55,7 +56,7 @@ class ModelPublic(BaseModel):
     """The served model."""
 
     model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
-        "name": "credit-scoring", "version": "3", "alias": "champion", "feature_version": "fv0002",
+        "name": MODEL_NAME, "version": "3", "alias": CHAMPION, "feature_version": "fv0002",
         "threshold": 0.0912, "cost_fn": 10.0, "cost_fp": 1.0, "cost_ratio": 10.0,
         "candidate": "lightgbm/class_weight/lr=0.08,leaves=31", "trained_at_commit": "0123abcd",
         "metrics": {"holdout_roc_auc": 0.78, "holdout_cost_per_applicant": 0.48}, "n_features": 373,
@@ -129,7 +130,7 @@ class ScoreBase(BaseModel):
 
 
 SCORE_EXAMPLE = {"client_id": 100002, "probability_default": 0.2312, "decision": "refused", "threshold": 0.0912,
-                 "margin": 0.14, "model_name": "credit-scoring", "model_version": "3", "feature_version": "fv0002",
+                 "margin": 0.14, "model_name": MODEL_NAME, "model_version": "3", "feature_version": "fv0002",
                  "request_id": "5f0c8c1e2b7d4b0f9a3e6d1c2b3a4f5e"}
 
 

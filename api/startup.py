@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from api.events import EventStore
 from api.features import ApplicationFeatures, FeatureLogicError, build_query, load_manifest
@@ -30,7 +31,7 @@ from api.store import (
     check_signature,
     load_matrix,
     open_warehouse,
-    resolve_version,
+    served_version,
 )
 from common.settings import Settings
 
@@ -96,7 +97,7 @@ def build_service(settings: Settings) -> ScoringService:
         model = load_model(settings)
         step("model")
         con = open_warehouse(settings.duckdb_path)
-        version = resolve_version(con, model.feature_version)
+        version = served_version(con, model.feature_version)
         runtime_model = model.scorer
         check_signature(con, version.snapshot, model.input_schema, runtime_model.numeric, runtime_model.categorical)
         sample = sample_clients(con, version.snapshot)
@@ -140,8 +141,6 @@ def _check_consistency(service: ScoringService, sample: list[int]) -> None:
 def _check_matrix(matrix: ClientMatrix, runtime: ModelRuntime, con: duckdb.DuckDBPyConnection, snapshot: str,
                   sample: list[int]) -> None:
     """The cached rows must equal what the pipeline gives for the same snapshot rows now."""
-    import numpy as np
-
     placeholders = ", ".join(str(int(i)) for i in sample)
     rows = con.sql(f"select * from {snapshot} where client_id in ({placeholders}) order by client_id").df()
     expected = runtime.full_transform(runtime.scorer.prepare(rows))

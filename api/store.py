@@ -61,7 +61,7 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         raise FeatureStoreError(f"cannot open {path} read-only: {str(error).splitlines()[0]}") from None
 
 
-def resolve_version(con: duckdb.DuckDBPyConnection, version: str | None) -> FeatureVersion:
+def served_version(con: duckdb.DuckDBPyConnection, version: str | None) -> FeatureVersion:
     """The published feature version `version` (the model's), whose snapshot is in the warehouse."""
     if not version:
         raise FeatureStoreError("the model does not say which feature version it was trained on "

@@ -27,6 +27,10 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from api.features import raw_application, raw_columns
+from api.registry import ModelLoadError, registry_facts
+from api.store import FeatureStoreError, open_warehouse, served_version
+from common.contracts.registry import tracking_uri
 from common.settings import Settings, get_settings
 
 BENCH_KEY = "bench-" + "k" * 24
@@ -95,7 +99,6 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float) -> float:
 
 def sample_requests(settings: Settings, snapshot: str, n: int, seed: int) -> dict[str, list[str]]:
     """Request lines (METHOD \\t PATH \\t BODY) per target, for the same random clients."""
-    from api.features import raw_application, raw_columns
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         ids = [r[0] for r in con.sql(f"select client_id from {snapshot} order by client_id").fetchall()]
@@ -159,7 +162,6 @@ def start_api(settings: Settings, port: int, workers: int, events_url: str) -> s
 
 def start_mlflow(settings: Settings, model_uri: str, port: int, workers: int) -> subprocess.Popen:
     """`mlflow models serve` on the same model (local env: this venv, whose bin/ goes first on PATH)."""
-    from common.contracts.registry import tracking_uri
 
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
@@ -209,14 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: `apt-get install wrk` (Debian) and run again", file=sys.stderr)
         return 2
-    from api.registry import ModelLoadError, registry_facts
-    from api.store import FeatureStoreError, open_warehouse, resolve_version
 
     settings = get_settings()
     try:
         facts = registry_facts(settings)
         with open_warehouse(settings.duckdb_path) as con:
-            version = resolve_version(con, facts.tags.get("feature_version"))
+            version = served_version(con, facts.tags.get("feature_version"))
     except (ModelLoadError, FeatureStoreError) as error:
         print(f"cannot benchmark: {error}", file=sys.stderr)
         return 2

@@ -46,7 +46,7 @@ def check_api(client_id: int) -> str | None:
 
 def shoot(url: str, client_id: int, out: Path) -> list[Path]:
     """Screenshots of every page at every zoom; returns the files written."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # a test dependency, absent from the dashboard image
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -89,6 +89,7 @@ def _evidently():
     """Import Evidently on first use, without the deprecation warnings its dependencies raise at import."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
+        # seconds of import, and only drift and monitor need it
         import evidently
         import evidently.presets
     return evidently

@@ -30,7 +30,9 @@ import duckdb
 
 from api.features import _relation_without_catalog, load_manifest, mart_node, plan
 from api.registry import REGISTRY_FILE, export_model
-from api.store import FeatureVersion, open_warehouse, resolve_version
+from api.startup import build_service
+from api.store import open_warehouse, served_version
+from common.contracts.feature_versions import REGISTRY, FeatureVersion
 from common.settings import Settings, get_settings
 
 log = logging.getLogger("serving-bundle")
@@ -74,7 +76,7 @@ def write_snapshot(source: Path, target: Path, version: FeatureVersion, history:
         for schema in ("marts", "raw", "intermediate"):
             con.execute(f"create schema if not exists {schema}")
         statements = {
-            "marts.feature_versions": "select * from src.marts.feature_versions where feature_version = $v",
+            REGISTRY: f"select * from src.{REGISTRY} where feature_version = $v",
             version.snapshot: f"select * from src.{version.snapshot}",
         }
         if version.profiles:
@@ -98,8 +100,6 @@ def write_snapshot(source: Path, target: Path, version: FeatureVersion, history:
 
 def check_serves(folder: Path) -> None:
     """Start the API's service on the bundle alone (every start-up check), then release it."""
-    from api.startup import build_service
-
     with tempfile.TemporaryDirectory(prefix="hc-bundle-check-") as scratch:
         settings = Settings(model_dir=folder / CHAMPION, duckdb_path=folder / WAREHOUSE,
                             dbt_manifest_path=folder / MANIFEST, api_keys="bundle-check-key-0123456789",
@@ -119,7 +119,7 @@ def build_bundle(settings: Settings, out: Path) -> dict:
     manifest = load_manifest(manifest_path)
     shutil.copyfile(manifest_path, staging / MANIFEST)
     with open_warehouse(settings.duckdb_path) as con:
-        version = resolve_version(con, _feature_version(model_dir))
+        version = served_version(con, _feature_version(model_dir))
     rows = write_snapshot(settings.duckdb_path.resolve(), staging / WAREHOUSE, version,
                           _history_relations(manifest, version))
     check_serves(staging)

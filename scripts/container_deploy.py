@@ -80,7 +80,7 @@ def wait_running(api, repo_id: str, commit: str, timeout: float, poll: float = 1
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi  # only the deployment needs it: the other scripts run without it
 
     parser = argparse.ArgumentParser(prog="python -m scripts.container_deploy", description=__doc__.splitlines()[0])
     parser.add_argument("--api-image", required=True, help="API image by digest (ghcr.io/...@sha256:...)")

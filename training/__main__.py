@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("mlflow", "alembic", "urllib3", "matplotlib", "shap"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning, module="(sklearn|lightgbm|mlflow)")
+    # the run imports LightGBM, MLflow, Optuna and SHAP (seconds): not for --help or --print-tracking-uri
     from training.leakage import LeakageError
     from training.train import run
 

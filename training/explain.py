@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from training.candidates import original_feature
 from training.labels_fr import french_label
-from training.models import original_feature
 
 BASE = "_base_value"
 
@@ -49,7 +49,7 @@ class Explainer:
 
     def _forest(self, Xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._tree_explainer is None:
-            import shap
+            import shap  # only a random-forest champion needs it, and it takes seconds to import in the API
 
             model = self.pipeline.named_steps["model"]
             self._tree_explainer = shap.TreeExplainer(getattr(model, "model_", model))

@@ -11,14 +11,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
 
 from threadpoolctl import threadpool_limits
 
-from training.search import SearchContext, _fit_fold
-
-if TYPE_CHECKING:
-    from training.models import Candidate
+from training.candidates import Candidate
+from training.folds import SearchContext, fit_fold
 
 log = logging.getLogger(__name__)
 PARALLEL_FAMILIES = frozenset({"logistic"})
@@ -34,11 +31,11 @@ def _start_worker(ctx: SearchContext) -> None:
 
 def _fit_one(candidate: Candidate, fold: int) -> tuple:
     tr, va = _WORKER_CTX.folds[fold]
-    return _fit_fold(candidate, _WORKER_CTX, tr, va)
+    return fit_fold(candidate, _WORKER_CTX, tr, va)
 
 
 class FoldPool:
-    """`workers` processes holding a copy of the search context; `fit_folds` returns what `_fit_fold` returns,
+    """`workers` processes holding a copy of the search context; `fit_folds` returns what `fit_fold` returns,
     fold by fold, in fold order (the results are the same as fitting them one after the other)."""
 
     def __init__(self, ctx: SearchContext, workers: int) -> None:

@@ -81,7 +81,7 @@ def calibration(y: np.ndarray, curves: dict[str, np.ndarray], path: Path, title:
 
 def shap_summary(contrib: pd.DataFrame, X: pd.DataFrame, path: Path, top: int = 20) -> Path:
     """SHAP beeswarm of the input features (one-hot children summed; categoricals shown without colour)."""
-    import shap
+    import shap  # seconds of import for one figure: only when it is drawn
 
     values = X[contrib.columns].apply(pd.to_numeric, errors="coerce")
     plt.figure()

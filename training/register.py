@@ -15,7 +15,7 @@ from mlflow.models import ModelSignature, infer_signature
 from mlflow.types.schema import ColSpec, Schema
 
 from common.contracts.registry import CHAMPION, EXPERIMENT, MODEL_NAME
-from training.scorer import CreditScorer
+from training.registered_model import CreditScorer
 from training.search import CVResult
 
 log = logging.getLogger(__name__)

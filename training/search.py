@@ -9,50 +9,21 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import optuna
-import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
 
 from training.calibration import expected_calibration_error
+from training.candidates import Candidate
 from training.config import Profile
 from training.cost import ThresholdChoice, best_threshold
 from training.evaluate import fold_summary, safe_auc, threshold_metrics
-from training.models import Candidate, build_pipeline
-
-if TYPE_CHECKING:
-    from training.fold_pool import FoldPool
+from training.folds import SearchContext, fit_fold
 
 log = logging.getLogger(__name__)
-TRAIN_AUC_ROWS = 20_000  # the train-vs-validation gap needs an AUC on the training part, not a pass over all of it
 FOLD_KEYS = ("roc_auc", "pr_auc", "cost_per_applicant", "accuracy", "recall", "precision", "approval_rate")
-
-
-@dataclass
-class SearchContext:
-    """The development data and its folds, the holdout, and the cost of errors."""
-
-    X: pd.DataFrame
-    y: np.ndarray
-    X_hold: pd.DataFrame
-    y_hold: np.ndarray
-    folds: list[tuple[np.ndarray, np.ndarray]]
-    numeric: list[str]
-    categorical: list[str]
-    skewed: list[str]
-    cost_fn: float
-    cost_fp: float
-    seed: int = 0
-    pool: FoldPool | None = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict:
-        # the workers receive the data, not the pool that feeds them
-        return {**self.__dict__, "pool": None}
 
 
 @dataclass
@@ -66,36 +37,13 @@ class CVResult:
     metrics: dict = field(default_factory=dict)
 
 
-def _train_sample(tr: np.ndarray, seed: int) -> np.ndarray:
-    """At most TRAIN_AUC_ROWS rows of the training part (all of them on small data), in their order."""
-    if len(tr) <= TRAIN_AUC_ROWS:
-        return tr
-    return np.sort(np.random.default_rng(seed).choice(tr, TRAIN_AUC_ROWS, replace=False))
-
-
-def _fit_fold(c: Candidate, ctx: SearchContext, tr: np.ndarray, va: np.ndarray) -> tuple:
-    pipe = build_pipeline(c, ctx.numeric, ctx.categorical, ctx.skewed, ctx.seed)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        pipe.fit(ctx.X.iloc[tr], ctx.y[tr])
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    p_val = pipe.predict_proba(ctx.X.iloc[va])[:, 1]
-    predict_s = time.perf_counter() - start
-    seen = _train_sample(tr, ctx.seed)
-    p_train = pipe.predict_proba(ctx.X.iloc[seen])[:, 1]
-    p_hold = pipe.predict_proba(ctx.X_hold)[:, 1]
-    return p_val, (seen, p_train), p_hold, fit_s, predict_s, getattr(pipe[-1], "best_iteration_", None)
-
-
 def cross_validate(c: Candidate, ctx: SearchContext) -> CVResult:
     """K-fold cross-validation of one candidate, threshold chosen on the pooled out-of-fold probabilities."""
     oof = np.zeros(len(ctx.y))
     hold = np.zeros(len(ctx.y_hold))
     train_auc, fit_s, predict_s, iterations = [], [], [], []
     pooled = ctx.pool is not None and ctx.pool.handles(c)
-    fits = ctx.pool.fit_folds(c) if pooled else [_fit_fold(c, ctx, tr, va) for tr, va in ctx.folds]
+    fits = ctx.pool.fit_folds(c) if pooled else [fit_fold(c, ctx, tr, va) for tr, va in ctx.folds]
     for (_, va), (p_val, (seen, p_train), p_hold, f_s, p_s, it) in zip(ctx.folds, fits, strict=True):
         oof[va] = p_val
         hold += p_hold / len(ctx.folds)

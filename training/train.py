@@ -20,17 +20,18 @@ from common.contracts.registry import tracking_uri
 from common.settings import Settings
 from training import card, plots
 from training.calibration import CalibrationChoice, calibration_metrics, choose
+from training.candidates import build_pipeline, skewed_columns
 from training.config import Profile
 from training.cost import best_threshold, cost_at
 from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
 from training.evaluate import SUSPICIOUS_AUC, is_suspicious, safe_auc, slice_table, threshold_metrics
 from training.explain import BASE, Explainer
 from training.fold_pool import FoldPool
+from training.folds import SearchContext
 from training.leakage import check_leakage
-from training.models import build_pipeline, skewed_columns
 from training.register import finite, git_commit, log_candidate, register_champion, setup_experiment
-from training.scorer import CreditScorer
-from training.search import CVResult, SearchContext, best_of, coarse, refine_top
+from training.registered_model import CreditScorer
+from training.search import CVResult, best_of, coarse, refine_top
 
 log = logging.getLogger(__name__)
 

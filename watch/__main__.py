@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning, module="(sklearn|lightgbm|mlflow|interpret)")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # MLflow, InterpretML and the training stack take seconds to import: not for --help
     from mlflow.exceptions import MlflowException
 
     from watch.champion import ComparisonError

@@ -20,7 +20,7 @@ from mlflow import MlflowClient
 from common.contracts.registry import CHAMPION, MODEL_NAME
 from common.settings import Settings
 from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
-from training.scorer import CreditScorer
+from training.registered_model import CreditScorer
 
 log = logging.getLogger(__name__)
 

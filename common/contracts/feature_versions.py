@@ -14,7 +14,7 @@ import duckdb
 
 SCHEMA = "marts"
 STORE = "feature_store"
-REGISTRY = f"{SCHEMA}.feature_versions"
+REGISTRY = "marts.feature_versions"  # in SCHEMA
 FEATURES, PROFILES = "client_features", "client_profiles"
 ID, SPLIT, TARGET = "client_id", "split", "target"  # the columns of a snapshot that are not features
 ID_COLUMNS = (ID, SPLIT, TARGET)

@@ -22,7 +22,7 @@ import duckdb
 
 from dbt_project.pipeline import versions
 from dbt_project.pipeline.expectations import ValidationResult, validate
-from dbt_project.pipeline.profile import compute_frames, documented_columns
+from dbt_project.pipeline.validation_frames import compute_frames, documented_columns
 
 logger = logging.getLogger(__name__)
 

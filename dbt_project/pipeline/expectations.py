@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dbt_project.pipeline.profile import (
+from dbt_project.pipeline.validation_frames import (
     ID_COLUMNS,
     MIN_FEATURES,
     MOSTLY_PRESENT_MAX_NULL_SHARE,
@@ -44,13 +44,15 @@ INDEX_COLUMNS = {"schema": None, "column_names": ["column_name"], "rows": ["clie
 
 def _by_column(rule_column: str, rule: str) -> dict:
     """Only the profile rows (mart columns) that fall under one rule."""
+    # GX is imported by validate() only: ~3 s of import that logs at INFO unless its loggers are quietened first
     from great_expectations.expectations.row_conditions import Column
 
     return {"row_condition": Column(name=rule_column) == rule}
 
 
 def build_suites(expected_columns: list[str], application_rows: int) -> dict[str, list]:
-    """Expectations per frame of profile.Frames."""
+    """Expectations per frame of validation_frames.Frames."""
+    # GX is imported by validate() only (see _by_column)
     from great_expectations import expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 

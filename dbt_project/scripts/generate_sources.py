@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-SPEC = REPO / "warehouse" / "spec" / "columns.json"
+SPEC = REPO / "common" / "contracts" / "columns.json"
 OUT = REPO / "dbt_project" / "models" / "staging" / "_sources.yml"
 
 TABLE_DESCRIPTIONS = {

@@ -1,7 +1,7 @@
 """A small LightGBM champion registered exactly the way `python -m training` registers one, in seconds.
 
 The full `python -m training --profile quick` searches a dozen candidates (about 90 s on 4,000 clients); the API
-tests need one registered model with the same class (`training.scorer.CreditScorer`), signature, metadata and
+tests need one registered model with the same class (`training.registered_model.CreditScorer`), signature, metadata and
 version tags, so this fits a single LightGBM candidate with training's own building blocks and registers it
 with `training.register.register_champion`.
 """
@@ -14,11 +14,11 @@ import mlflow
 import numpy as np
 
 from training.calibration import fit as fit_calibration
+from training.candidates import Candidate, build_pipeline, skewed_columns
 from training.data import load_training_data
 from training.explain import Explainer
-from training.models import Candidate, build_pipeline, skewed_columns
 from training.register import register_champion, setup_experiment
-from training.scorer import CreditScorer
+from training.registered_model import CreditScorer
 
 LGBM_PARAMS = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 40,
                "validation_fraction": 0.0}

@@ -10,7 +10,7 @@ from featurestore_helpers import DBT_PROJECT, WAREHOUSE, execute, in_workspace, 
 
 from dbt_project.pipeline import cli
 from dbt_project.pipeline.build import BuildError
-from dbt_project.pipeline.profile import MIN_FEATURES, documented_columns
+from dbt_project.pipeline.validation_frames import MIN_FEATURES, documented_columns
 
 MARTS_YAML = DBT_PROJECT / "models" / "marts" / "_marts__models.yml"
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dbt_project.pipeline.expectations import validate
-from dbt_project.pipeline.profile import compute_frames, null_rule, range_rule
+from dbt_project.pipeline.validation_frames import compute_frames, null_rule, range_rule
 
 
 @pytest.mark.parametrize(

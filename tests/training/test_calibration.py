@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from tests.training.synthetic_mart import make_clients
 from training import calibration as cal
+from training.candidates import Candidate, build_pipeline, skewed_columns
 from training.data import cv_folds, holdout_split, split_columns
-from training.models import Candidate, build_pipeline, skewed_columns
-from training.search import SearchContext, cross_validate
+from training.folds import SearchContext
+from training.search import cross_validate
 from training.train import _calibrate
 
 CLASS_WEIGHTED = Candidate("lightgbm", "class_weight", {"learning_rate": 0.1, "num_leaves": 7,

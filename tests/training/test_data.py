@@ -2,7 +2,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from common.contracts.feature_versions import resolve as resolve_version
+from common.contracts.feature_versions import resolve as served_version
 from tests.training.synthetic_mart import make_clients, write_warehouse
 from training.data import cv_folds, holdout_split, load_training_data
 
@@ -22,12 +22,12 @@ def store(tmp_path_factory):
 def test_latest_valid_version_is_the_default(store):
     path, _ = store
     with duckdb.connect(str(path), read_only=True) as con:
-        assert resolve_version(con).feature_version == "v2"
-        assert resolve_version(con, "v1").snapshot == 'marts."client_features__v1"'
+        assert served_version(con).feature_version == "v2"
+        assert served_version(con, "v1").snapshot == 'marts."client_features__v1"'
         with pytest.raises(LookupError, match="did not pass validation"):
-            resolve_version(con, "v3")
+            served_version(con, "v3")
         with pytest.raises(LookupError, match="not found"):
-            resolve_version(con, "v9")
+            served_version(con, "v9")
 
 
 def test_only_train_clients_of_the_pinned_version_are_read(store):
@@ -62,7 +62,7 @@ def test_registry_with_status_uses_only_published_versions(tmp_path):
             ('fv0003', timestamptz '2026-01-03 00:00:00+00', 'rejected', null, null))
             t(feature_version, created_at, status, validation_passed, table_name)""")
     with duckdb.connect(str(path), read_only=True) as con:
-        latest = resolve_version(con)
+        latest = served_version(con)
         assert (latest.feature_version, latest.snapshot) == ("fv0001", 'marts."client_features__fv0001"')
         with pytest.raises(LookupError, match="did not pass validation"):
-            resolve_version(con, "fv0002")
+            served_version(con, "fv0002")

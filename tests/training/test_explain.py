@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from training.candidates import Candidate, build_pipeline
 from training.explain import BASE, Explainer, format_value_fr
 from training.labels_fr import french_label
-from training.models import Candidate, build_pipeline
 
 
 @pytest.fixture(scope="module")

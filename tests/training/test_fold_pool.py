@@ -3,10 +3,11 @@
 import numpy as np
 import pandas as pd
 
+from training.candidates import Candidate
 from training.data import cv_folds
 from training.fold_pool import FoldPool
-from training.models import Candidate
-from training.search import SearchContext, cross_validate
+from training.folds import SearchContext
+from training.search import cross_validate
 
 
 def _context() -> SearchContext:

@@ -6,10 +6,11 @@ import pytest
 from imblearn.over_sampling import SMOTE
 from imblearn.under_sampling import RandomUnderSampler
 
-import training.models
+import training.candidates
+from training.candidates import Candidate
 from training.data import cv_folds
-from training.models import Candidate
-from training.search import SearchContext, cross_validate
+from training.folds import SearchContext
+from training.search import cross_validate
 
 SEEN: list[set[int]] = []
 
@@ -43,7 +44,7 @@ def _context() -> SearchContext:
 
 @pytest.mark.parametrize("strategy, spy", [("undersample", "RandomUnderSampler"), ("smote", "SMOTE")])
 def test_sampler_sees_exactly_the_training_rows_of_each_fold(monkeypatch, strategy, spy):
-    monkeypatch.setattr(training.models, spy, SpyUnderSampler if spy == "RandomUnderSampler" else SpySMOTE)
+    monkeypatch.setattr(training.candidates, spy, SpyUnderSampler if spy == "RandomUnderSampler" else SpySMOTE)
     SEEN.clear()
     ctx = _context()
     cross_validate(Candidate("lightgbm", strategy, {"learning_rate": 0.2, "num_leaves": 4}), ctx)

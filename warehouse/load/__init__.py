@@ -4,6 +4,7 @@ Run it with `python -m warehouse.load` (or `make load`); `load_raw` is the funct
 """
 
 from warehouse.load.errors import LoadError
-from warehouse.load.loader import LoadedFile, load_raw
+from warehouse.load.files import LoadedFile
+from warehouse.load.loader import load_raw
 
 __all__ = ["LoadError", "LoadedFile", "load_raw"]

@@ -28,6 +28,18 @@ class FileFingerprint:
     fingerprint: str
 
 
+@dataclass(frozen=True)
+class LoadedFile:
+    """What one file became: its table, row count, encoding, fingerprint and load time."""
+
+    table: TableSpec
+    path: Path
+    rows: int
+    encoding: str
+    fingerprint: FileFingerprint
+    seconds: float
+
+
 def locate_files(data_dir: Path, tables: Iterable[TableSpec]) -> dict[str, Path]:
     """The path of every table's file in `data_dir`; a LoadError lists the missing ones."""
     if not data_dir.is_dir():

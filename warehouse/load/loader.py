@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from warehouse.load.errors import LoadError, describe_csv_error, is_invalid_unic
 from warehouse.load.files import (
     CP1252,
     UTF8,
-    FileFingerprint,
+    LoadedFile,
     check_header,
     find_rows,
     fingerprint,
@@ -36,18 +35,6 @@ from warehouse.load.files import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LoadedFile:
-    """What one file became: its table, row count, encoding, fingerprint and load time."""
-
-    table: TableSpec
-    path: Path
-    rows: int
-    encoding: str
-    fingerprint: FileFingerprint
-    seconds: float
 
 
 def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:

@@ -6,15 +6,12 @@ import logging
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from common.contracts.columns import ColumnSpec, TableSpec
 from warehouse.load.errors import NOT_INTEGER_MARKER
-
-if TYPE_CHECKING:
-    from warehouse.load.loader import LoadedFile
+from warehouse.load.files import LoadedFile
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,11 @@ import duckdb
 import pandas as pd
 import yaml
 
+from common.contracts.feature_versions import ID_COLUMNS
+
 logger = logging.getLogger(__name__)
 
 MIN_FEATURES = 300
-ID_COLUMNS = ("client_id", "split", "target")
 ORACLE_PATTERN = r"(?i)(?:p_default|oracle|default_probability|true_prob)"
 HISTORY_COUNT = re.compile(r"^(bureau|previous|pos_cash|installments|credit_card)_count_")
 FLAG = re.compile(r"^(n?flag_|reg_(region|city)_not_|live_(region|city)_not_)")
