@@ -1,20 +1,22 @@
-"""`python -m api`: serve the scoring API or export the served model (see --help)."""
+"""`python -m api`: serve the scoring API, export the served model, manage the principals (see --help)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
 import uvicorn
 
+from api.events import EventStore
+from api.principals import ROLE_SCOPES, PrincipalError, PrincipalStore
 from api.registry import ModelLoadError, export_model
-from api.security import KeyConfigError, load_keys, new_key
-from common.settings import get_settings
+from api.security import KeyConfigError, load_keys
+from common.settings import Settings, get_settings
 
 DEFAULT_EXPORT = Path("data/models/champion")
+DEV_ADVISOR = "dev-advisor"
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
@@ -28,21 +30,37 @@ def log_config(level: str = "INFO") -> dict:
                         "alembic": {"level": "WARNING"}}}
 
 
+def principal_store(settings: Settings) -> PrincipalStore:
+    """The principals of the events database HC_EVENTS_URL (its tables created when missing)."""
+    return PrincipalStore(EventStore(settings.events_url).engine)
+
+
+def development_principal(settings: Settings) -> str | None:
+    """In development, when nobody can call the API (no principal, no HC_API_KEYS): add the advisor `dev-advisor`
+    and return its key, shown once. None otherwise (production never creates or prints a key)."""
+    if settings.env == "production" or settings.api_keys or settings.api_key_file:
+        return None
+    store = principal_store(settings)
+    if store.count_active() > 0:
+        return None
+    return store.add(DEV_ADVISOR, "advisor")
+
+
 def serve(args: argparse.Namespace) -> int:
-    """Run uvicorn with the app factory; a development key is generated and printed when none is configured."""
+    """Run uvicorn with the app factory; in development a first advisor is created (and its key printed) when
+    nobody can call the API yet."""
     settings = get_settings()
-    try:
-        load_keys(settings)
-    except KeyConfigError as error:
-        if settings.api_keys or settings.api_key_file:
+    if settings.api_keys or settings.api_key_file:
+        try:
+            load_keys(settings)
+        except KeyConfigError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        key = new_key()
-        os.environ["HC_API_KEYS"] = key
-        get_settings.cache_clear()
-        print(f"No API key configured (HC_API_KEYS / HC_API_KEY_FILE): development key for this run:\n  X-API-Key: {key}",
+    key = development_principal(settings)
+    if key is not None:
+        print(f"No principal yet: development advisor {DEV_ADVISOR!r} added to {settings.events_url.split('///')[-1]};"
+              f" its key (shown once; `python -m api principals rotate {DEV_ADVISOR}` gives a new one):\n  {key}",
               flush=True)
-    settings = get_settings()
     host, port = args.host or settings.api_host, args.port or settings.api_port
     workers = args.workers or settings.api_workers
     print(f"Serving on http://{host}:{port} ({workers} worker(s)); docs at http://{host}:{port}/docs", flush=True)
@@ -65,6 +83,61 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def principals(args: argparse.Namespace) -> int:
+    """add | list | revoke | rotate: the principals of HC_EVENTS_URL; keys printed alone on the last line."""
+    store = principal_store(get_settings())
+    try:
+        if args.action == "add":
+            scopes = [s.strip() for s in args.scopes.split(",") if s.strip()] if args.scopes else None
+            key = store.add(args.name, args.role, scopes, args.subject)
+            print(f"principal {args.name!r} added (role {args.role}); its key, shown once:", flush=True)
+            print(key)
+        elif args.action == "rotate":
+            key = store.rotate(args.name)
+            print(f"principal {args.name!r}: new key (the old one stops working now), shown once:", flush=True)
+            print(key)
+        elif args.action == "revoke":
+            store.revoke(args.name)
+            print(f"principal {args.name!r} revoked: its key stops working on the next request")
+        else:
+            print_principals(store.list())
+    except PrincipalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def print_principals(rows: list[dict]) -> None:
+    """A table of principals (never a key)."""
+    columns = ("name", "role", "scopes", "subject", "created_at", "rotated_at", "revoked_at")
+    cells = [[str(r.get(c) or "")[:40] if c.endswith("_at") else str(r.get(c) or "") for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    if not rows:
+        print("(no principal: `python -m api principals add NAME --role ROLE`)")
+
+
+def _principals_parser(sub: argparse._SubParsersAction) -> None:
+    roles = "; ".join(f"{r}: {', '.join(sorted(s))}" for r, s in ROLE_SCOPES.items())
+    parser = sub.add_parser("principals", help="add, list, revoke or rotate the principals (people, applications)",
+                            description="The named people and applications allowed to call the API, in the events "
+                                        f"database HC_EVENTS_URL. Roles and their scopes: {roles}. A key is printed "
+                                        "once, alone on the last line, and stored only as a salted scrypt hash.")
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a principal and print its key")
+    add.add_argument("name", help="unique name (letters, digits, . _ @ + -), e.g. an e-mail or an application")
+    add.add_argument("--role", required=True, choices=sorted(ROLE_SCOPES), help="the role, which sets the scopes")
+    add.add_argument("--scopes", help="narrower scopes than the role's, comma-separated (e.g. score,client:read)")
+    add.add_argument("--subject", help="identity at the sign-in provider (e-mail of the ID token) bound to it")
+    actions.add_parser("list", help="every principal (never a key)")
+    for action, text in (("revoke", "revoke a principal: its key stops working on the next request"),
+                         ("rotate", "give a principal a new key and print it (the old one stops working)")):
+        actions.add_parser(action, help=text).add_argument("name", help="the principal's name")
+    parser.set_defaults(func=principals)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m api", description="Credit-scoring API (FastAPI).")
@@ -72,8 +145,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run = sub.add_parser("serve", help="serve the API with uvicorn (HC_API_HOST, HC_API_PORT, HC_API_WORKERS)",
                          description="Serve the API. Loads HC_MODEL_NAME@HC_MODEL_ALIAS from the MLflow registry "
                                      "(HC_MLFLOW_TRACKING_URI) or the folder HC_MODEL_DIR, reads HC_DUCKDB_PATH "
-                                     "read-only, logs every score to HC_EVENTS_URL. Without HC_API_KEYS or "
-                                     "HC_API_KEY_FILE, prints a development key valid for this run.")
+                                     "read-only, records every request and score in HC_EVENTS_URL. In "
+                                     "development, when nobody can call it yet, adds the advisor dev-advisor "
+                                     "and prints its key once.")
     run.add_argument("--host", help="interface (default HC_API_HOST = 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default HC_API_PORT = 8000)")
     run.add_argument("--workers", type=int, help="worker processes (default HC_API_WORKERS = 1)")
@@ -85,6 +159,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      "serve it with HC_MODEL_DIR=<folder>.")
     exp.add_argument("--out", type=Path, default=DEFAULT_EXPORT, help=f"destination folder (default {DEFAULT_EXPORT})")
     exp.set_defaults(func=export)
+    _principals_parser(sub)
     return parser.parse_args(argv)
 
 

@@ -1,11 +1,15 @@
-"""The prediction event store: one row per scoring response, written before the response leaves.
+"""The API's side of the events database: the audit row of every request and the event of every score.
 
-Any SQLAlchemy URL (`HC_EVENTS_URL`); the default is a SQLite file in WAL mode, which accepts concurrent
-writers from several worker processes (each insert waits for the write lock up to `BUSY_TIMEOUT_MS`).
-An event is committed before its response is sent, and a response whose event could not be written is an
-error (503), so the number of events equals the number of successful scoring responses.
+Any SQLAlchemy URL (`HC_EVENTS_URL`); the default is a SQLite file in WAL mode with `synchronous=FULL` (a committed
+row survives a power cut), which accepts concurrent writers from several worker processes (each write waits for the
+lock up to `BUSY_TIMEOUT_MS`). The tables are a contract (`common/contracts/events.py`).
 
-The table is a contract (`common/contracts/events.py`, read by monitoring).
+One transaction per request, committed before the response leaves (`api.audit`): the audit row, and the prediction
+event when the request produced a score. A response whose rows could not be written is an error (503), so audit
+rows equal responses and events equal successful scores.
+
+Rate-limit counters live in the same database but go through a second engine without `synchronous=FULL`: losing a
+minute's counts in a crash is harmless, and they must not cost an fsync per request.
 """
 
 from __future__ import annotations
@@ -13,20 +17,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from common.contracts.events import EVENTS, METADATA
+from common.contracts.events import AUDIT_LOG, EVENTS, RATE_COUNTERS, ensure_schema
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 
+
 class EventStoreError(RuntimeError):
-    """An event could not be written (the response must then fail)."""
+    """A row could not be written (the response must then fail)."""
 
 
 @dataclass
@@ -45,6 +52,21 @@ class Event:
     model_version: str
     feature_version: str
     latency_ms: float
+    principal: str | None = None
+
+
+@dataclass
+class AuditRecord:
+    """Who did what to which client, and how it ended."""
+
+    request_id: str
+    principal: str | None
+    role: str | None
+    method: str
+    route: str
+    client_id: int | None
+    application_hash: str | None
+    status: int
 
 
 def application_hash(application: dict[str, Any], client_id: int | None) -> str:
@@ -53,59 +75,95 @@ def application_hash(application: dict[str, Any], client_id: int | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.close()
+def _pragmas(synchronous: str):
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+    return apply
+
+
+def make_engine(url: str, synchronous: str = "FULL") -> sa.Engine:
+    """An engine on the events database; SQLite gets WAL, the given `synchronous` and a busy timeout."""
+    parsed = sa.engine.make_url(url)
+    kwargs: dict[str, Any] = {"pool_pre_ping": False}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        kwargs["pool_size"] = 20
+        kwargs["max_overflow"] = 20
+    engine = sa.create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", _pragmas(synchronous))
+    return engine
 
 
 class EventStore:
-    """Append-only writer of prediction events."""
+    """Append-only writer of audit rows and prediction events; the cross-worker rate-limit counters."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = sa.engine.make_url(url)
-        kwargs: dict[str, Any] = {"pool_pre_ping": False}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-            kwargs["pool_size"] = 20
-            kwargs["max_overflow"] = 20
-        self.engine = sa.create_engine(url, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._create()
+        self.engine = make_engine(url, "FULL")
+        ensure_schema(self.engine)
+        self.counters = make_engine(url, "OFF")
 
-    def _create(self) -> None:
-        try:
-            METADATA.create_all(self.engine, tables=[EVENTS], checkfirst=True)
-        except sa.exc.OperationalError:
-            # another worker created it at the same moment
-            if not sa.inspect(self.engine).has_table(EVENTS.name):
-                raise
-
-    def append(self, event: Event) -> None:
-        """Insert and commit one event; EventStoreError when the store refuses it."""
-        row = {**event.__dict__, "features": json.dumps(event.features, default=_json_default),
-               "created_at": datetime.now(tz=UTC)}
+    def record(self, audit: AuditRecord, event: Event | None = None) -> None:
+        """Commit the audit row of a request and its prediction event, together; EventStoreError when refused."""
+        now = datetime.now(tz=UTC)
         try:
             with self.engine.begin() as con:
-                con.execute(EVENTS.insert(), row)
+                if event is not None:
+                    row = {**asdict(event), "features": json.dumps(event.features, default=_json_default),
+                           "created_at": now}
+                    con.execute(EVENTS.insert(), row)
+                con.execute(AUDIT_LOG.insert(), {**asdict(audit), "created_at": now})
         except sa.exc.SQLAlchemyError as error:
-            log.error("event %s not written: %s", event.request_id, type(error).__name__)
-            raise EventStoreError("the prediction could not be logged") from None
+            log.error("request %s: audit row%s not written: %s", audit.request_id,
+                      " and prediction event" if event is not None else "", type(error).__name__)
+            raise EventStoreError("the request could not be recorded") from None
 
-    def count(self) -> int:
-        """Number of events stored."""
+    def hit(self, principal: str, bucket: str, window_s: int, now: float | None = None) -> tuple[int, int]:
+        """Count one request of `principal` in the current window of `bucket`.
+
+        Returns:
+            (requests in this window so far, this one included; seconds until the window ends).
+        """
+        now = time.time() if now is None else now
+        start = int(now // window_s * window_s)
+        values = {"principal": principal, "bucket": bucket, "window_start": start, "count": 1}
+        dialect = postgresql if self.counters.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(RATE_COUNTERS).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["principal", "bucket", "window_start"],
+            set_={"count": RATE_COUNTERS.c.count + 1}).returning(RATE_COUNTERS.c.count)
+        with self.counters.begin() as con:
+            count = int(con.execute(statement).scalar_one())
+            if count == 1:  # the first request of a window clears the windows that are over
+                con.execute(RATE_COUNTERS.delete().where(RATE_COUNTERS.c.bucket == bucket)
+                            .where(RATE_COUNTERS.c.window_start < start - window_s))
+        return count, max(1, int(start + window_s - now + 0.999))
+
+    def count(self, table: sa.Table = EVENTS) -> int:
+        """Rows of a table (events by default)."""
         with self.engine.connect() as con:
-            return int(con.execute(sa.select(sa.func.count()).select_from(EVENTS)).scalar_one())
+            return int(con.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def ready(self) -> bool:
+        """Whether the database answers a query now."""
+        try:
+            with self.engine.connect() as con:
+                con.execute(sa.text("select 1"))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
 
     def dispose(self) -> None:
         """Close the connections."""
         self.engine.dispose()
+        self.counters.dispose()
 
 
 def _json_default(value: Any) -> Any:

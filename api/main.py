@@ -6,13 +6,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
+from api.access import Access
+from api.audit import AuditTrail
 from api.errors import RequestContext, install_handlers
 from api.routes import clients, health, model, population, score
 from api.schemas import ErrorPublic
-from api.security import load_keys
-from api.startup import StartupError, build_service
+from api.startup import StartupError, build_guard, build_service
 from common.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -22,8 +25,12 @@ Probability of default, decision at the business threshold and explanations for 
 *Prêt à dépenser*, by client id (features of the served feature version) or for a posted application
 (features computed by the dbt models' own SQL).
 
-Every endpoint but `/health` needs an `X-API-Key` header. Errors are JSON: `{"status", "message",
-"request_id"}` (and `errors`, one per invalid field, for 422). Every score is logged as a prediction event.
+Every endpoint but `/health` and `/health/ready` needs the key of a named principal (`X-API-Key`; or, for a
+person signed in to the dashboard, the ID token of their session: `Authorization: Bearer`). Each route names the
+scope it needs (`x-required-scope`) and the kind of rate limit it counts in (`x-rate-limit`): 401 without a valid
+key, 403 without the scope, 429 with `Retry-After` beyond the limit. Errors are JSON: `{"status", "message",
+"request_id"}` (and `errors`, one per invalid field, for 422). Every request to `/v1/` leaves an audit row (who,
+which route, which client, what status) and every score a prediction event, both written before the response.
 """
 
 
@@ -38,8 +45,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if getattr(app.state, "service", None) is None:
         try:
             app.state.service = build_service(settings)
-            app.state.api_keys = load_keys(settings)
+            app.state.guard = build_guard(settings, app.state.service.events)
         except StartupError as error:
+            if getattr(app.state, "service", None) is not None:
+                app.state.service.close()
+                app.state.service = None
             log.error("the API refuses to start: %s", error)
             raise
         app.state.lifespans = 0
@@ -53,15 +63,34 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.service = None
 
 
+def protected_docs(app: FastAPI) -> None:
+    """Production: the OpenAPI document and the docs page need the key of a principal (any scope)."""
+    authenticated = [Depends(Access(None, "read"))]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=authenticated)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=authenticated)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application (settings read now, not at import; the model is loaded at start-up)."""
     settings = settings or get_settings()
+    production = settings.env == "production"
     app = FastAPI(title="Prêt à dépenser: credit scoring API", version="1.0.0", description=DESCRIPTION,
-                  lifespan=lifespan, responses={500: {"model": ErrorPublic}})
+                  lifespan=lifespan, responses={500: {"model": ErrorPublic}},
+                  docs_url=None if production else "/docs", redoc_url=None if production else "/redoc",
+                  openapi_url=None if production else "/openapi.json")
+    if production:
+        protected_docs(app)
     app.state.settings = settings
     app.state.service = None
     install_handlers(app)
     for module in (health, model, clients, score, population):
         app.include_router(module.router)
+    app.add_middleware(AuditTrail)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
     return app

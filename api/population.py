@@ -11,6 +11,10 @@ Euclidean distance over six standardised key variables: age, log(1 + annual inco
 log(1 + annuity), years employed (missing, e.g. pensioners, counted as 0) and number of children. Each
 variable is standardised with its mean and standard deviation over all clients (a missing value becomes
 the mean, i.e. 0 after standardisation). The client itself is excluded; ties are broken by client id.
+
+Small groups are never disclosed (`min_group`, HC_MIN_GROUP_SIZE, default 20): a group of fewer clients is reported
+as too small, with no statistic; inside a larger group, a category or a histogram bin of fewer clients has its count
+and default rate withheld; minima and maxima (one client's value) are never returned.
 """
 
 from __future__ import annotations
@@ -116,23 +120,28 @@ class Population:
                 mask &= values <= high
         return self.frame[mask]
 
-    def summary(self, filters: Filters) -> dict[str, Any]:
-        """Counts, default rate, numeric summaries and categorical counts of a group."""
+    def summary(self, filters: Filters, min_group: int) -> dict[str, Any]:
+        """Counts, default rate, numeric summaries and categorical counts of a group (none when it is too small)."""
         group = self.select(filters)
-        return {"filters": filters.describe(), **outcome(group),
-                "numeric": {c: numeric_summary(group[c]) for c in self.numeric},
-                "categorical": {c: categorical_counts(group, c) for c in self.categorical}}
+        out = {"filters": filters.describe(), **outcome(group, min_group), "numeric": {}, "categorical": {}}
+        if not out["too_small"]:
+            out["numeric"] = {c: numeric_summary(group[c]) for c in self.numeric}
+            out["categorical"] = {c: categorical_counts(group, c, min_group) for c in self.categorical}
+        return out
 
-    def distribution(self, variable: str, filters: Filters, bins: int, client_id: int | None) -> dict[str, Any]:
+    def distribution(self, variable: str, filters: Filters, bins: int, client_id: int | None,
+                     min_group: int) -> dict[str, Any]:
         """Histogram (numeric) or counts (categorical) of one variable in a group, and where a client stands."""
         group = self.select(filters)
         out: dict[str, Any] = {"variable": variable, "label": {**NUMERIC, **CATEGORICAL}[variable],
-                               "filters": filters.describe(), **outcome(group)}
+                               "filters": filters.describe(), **outcome(group, min_group),
+                               "kind": "numeric" if variable in self.numeric else "categorical"}
+        if out["too_small"]:
+            return out
         if variable in self.numeric:
-            out |= {"kind": "numeric", "summary": numeric_summary(group[variable]),
-                    "histogram": histogram(group, variable, bins)}
+            out |= {"summary": numeric_summary(group[variable]), "histogram": histogram(group, variable, bins, min_group)}
         else:
-            out |= {"kind": "categorical", "counts": categorical_counts(group, variable)}
+            out["counts"] = categorical_counts(group, variable, min_group)
         if client_id is not None:
             out["client"] = self.position(client_id, variable, group)
         return out
@@ -151,8 +160,9 @@ class Population:
         percentile = 100.0 * float(np.mean(values <= float(value)))
         return {"client_id": client_id, "value": float(value), "percentile": round(percentile, 2)}
 
-    def similar(self, client_id: int, k: int) -> dict[str, Any] | None:
-        """The k most similar train clients (see SIMILARITY_DEFINITION) and their observed default rate."""
+    def similar(self, client_id: int, k: int, min_group: int) -> dict[str, Any] | None:
+        """The k most similar train clients (see SIMILARITY_DEFINITION) and their observed default rate; `k` is at
+        least `min_group` (the route refuses less)."""
         i = self.row(client_id)
         if i is None:
             return None
@@ -173,15 +183,20 @@ class Population:
                       for j, d in zip(chosen, dist, strict=True)]
         return {"client_id": client_id, "k": len(neighbours), "definition": SIMILARITY_DEFINITION,
                 "segment": {SEGMENT: _json(segment_value)} if candidates is not known else {},
-                **outcome(group), "medians": {v: _median(group[v]) for v in SIMILARITY_VARIABLES if v in group},
+                **outcome(group, min_group), "medians": {v: _median(group[v]) for v in SIMILARITY_VARIABLES if v in group},
                 "neighbours": neighbours}
 
 
-def outcome(group: pd.DataFrame) -> dict[str, Any]:
-    """Group size, clients with a known outcome and their default rate (None when none is known)."""
+def outcome(group: pd.DataFrame, min_group: int) -> dict[str, Any]:
+    """Group size, clients with a known outcome and their default rate; for a group of fewer than `min_group`
+    clients, only that it is too small (no count, no rate)."""
+    if len(group) < min_group:
+        return {"n_clients": None, "n_with_outcome": None, "default_rate": None, "too_small": True,
+                "size": f"fewer than {min_group}"}
     known = group["target"].dropna()
-    return {"n_clients": int(len(group)), "n_with_outcome": int(len(known)),
-            "default_rate": None if known.empty else round(float(known.mean()), 6)}
+    rate = None if len(known) < min_group else round(float(known.mean()), 6)
+    return {"n_clients": int(len(group)), "n_with_outcome": int(len(known)), "default_rate": rate,
+            "too_small": False, "size": None}
 
 
 def numeric_summary(values: pd.Series) -> dict[str, Any]:
@@ -192,25 +207,31 @@ def numeric_summary(values: pd.Series) -> dict[str, Any]:
     if present.empty:
         return stats | dict.fromkeys(("mean", "std", "min", "q1", "median", "q3", "max"))
     q = present.quantile([0.25, 0.5, 0.75]).to_numpy()
-    return stats | {"mean": float(present.mean()), "std": float(present.std(ddof=0)), "min": float(present.min()),
-                    "q1": float(q[0]), "median": float(q[1]), "q3": float(q[2]), "max": float(present.max())}
+    # no min or max: each is one client's value
+    return stats | {"mean": float(present.mean()), "std": float(present.std(ddof=0)), "min": None,
+                    "q1": float(q[0]), "median": float(q[1]), "q3": float(q[2]), "max": None}
 
 
-def categorical_counts(group: pd.DataFrame, variable: str) -> list[dict[str, Any]]:
-    """Count, share and default rate per value (missing values as null), most frequent first."""
+def categorical_counts(group: pd.DataFrame, variable: str, min_group: int) -> list[dict[str, Any]]:
+    """Count, share and default rate per value (missing values as null), most frequent first; a value held by
+    fewer than `min_group` clients keeps only its name (`suppressed`)."""
     total = max(len(group), 1)
     keys = group[variable].astype(object).where(group[variable].notna(), None)
     out = []
     for value, part in group.groupby(keys.fillna("\0missing"), sort=False, dropna=False):
         known = part["target"].dropna()
-        out.append({"value": None if value == "\0missing" else _json(value), "count": int(len(part)),
-                    "share": round(len(part) / total, 6),
-                    "default_rate": None if known.empty else round(float(known.mean()), 6)})
-    return sorted(out, key=lambda r: (-r["count"], str(r["value"])))
+        small = len(part) < min_group
+        out.append({"value": None if value == "\0missing" else _json(value),
+                    "count": None if small else int(len(part)), "share": None if small else round(len(part) / total, 6),
+                    "default_rate": None if small or len(known) < min_group else round(float(known.mean()), 6),
+                    "suppressed": small, "_n": len(part)})
+    out.sort(key=lambda r: (-r.pop("_n"), str(r["value"])))
+    return out
 
 
-def histogram(group: pd.DataFrame, variable: str, bins: int) -> list[dict[str, Any]]:
-    """Equal-width bins over the group's range: edges, count and default rate per bin."""
+def histogram(group: pd.DataFrame, variable: str, bins: int, min_group: int) -> list[dict[str, Any]]:
+    """Equal-width bins over the group's range: edges, count and default rate per bin; a bin of fewer than
+    `min_group` clients has them withheld (`suppressed`)."""
     values = pd.to_numeric(group[variable], errors="coerce")
     present = values.notna().to_numpy()
     x = values.to_numpy(dtype="float64")[present]
@@ -223,8 +244,10 @@ def histogram(group: pd.DataFrame, variable: str, bins: int) -> list[dict[str, A
     for b in range(len(edges) - 1):
         inside = which == b
         known = target[inside & ~np.isnan(target)]
-        out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(inside.sum()),
-                    "default_rate": None if known.size == 0 else round(float(known.mean()), 6)})
+        n = int(inside.sum())
+        out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": n if n >= min_group or n == 0 else None,
+                    "default_rate": None if known.size < min_group else round(float(known.mean()), 6),
+                    "suppressed": 0 < n < min_group})
     return out
 
 

@@ -32,6 +32,21 @@ class ErrorPublic(BaseModel):
     errors: list[ErrorDetail] | None = None
 
 
+class ReadinessPublic(BaseModel):
+    """Whether the API can serve now, and which dependency is down."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "ready", "checks": {"model": True, "warehouse": True, "events": True}}]})
+
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, bool]
+
+
+def error_responses(*codes: int) -> dict[int, dict]:
+    """The `responses` of a router: 401, 403 and 429 (access control) and the given codes, as ErrorPublic."""
+    return {code: {"model": ErrorPublic} for code in sorted({401, 403, 429, *codes})}
+
+
 class HealthPublic(BaseModel):
     """Liveness and what is served."""
 
@@ -224,17 +239,21 @@ class CategoryCount(BaseModel):
     """One value of a categorical variable in a group."""
 
     value: Value
-    count: int
-    share: float
-    default_rate: float | None = Field(description="Share of defaulters among those with a known outcome")
+    count: int | None = Field(description="null when fewer than HC_MIN_GROUP_SIZE clients hold the value")
+    share: float | None
+    default_rate: float | None = Field(description="Share of defaulters among those with a known outcome (null when "
+                                                   "fewer than HC_MIN_GROUP_SIZE)")
+    suppressed: bool = Field(False, description="Too few clients: count and rate withheld")
 
 
 class GroupOutcome(BaseModel):
     """Size of a group and its observed default rate."""
 
-    n_clients: int
-    n_with_outcome: int = Field(description="Train clients, whose outcome is known")
+    n_clients: int | None = Field(description="null when the group is too small to be shown")
+    n_with_outcome: int | None = Field(description="Train clients, whose outcome is known")
     default_rate: float | None
+    too_small: bool = Field(False, description="Fewer than HC_MIN_GROUP_SIZE clients: no statistic is returned")
+    size: str | None = Field(None, description="For a group too small: its size, rounded, e.g. 'fewer than 20'")
 
 
 class SummaryPublic(GroupOutcome):
@@ -250,8 +269,9 @@ class HistogramBin(BaseModel):
 
     low: float
     high: float
-    count: int
+    count: int | None
     default_rate: float | None
+    suppressed: bool = Field(False, description="Too few clients in the bin: count and rate withheld")
 
 
 class ClientPosition(BaseModel):

@@ -1,12 +1,12 @@
-"""API keys: `X-API-Key` on every endpoint but /health, compared in constant time.
+"""Development keys: the shared keys of `HC_API_KEYS` / `HC_API_KEY_FILE`, each acting as the `service` principal `dev`.
 
-Keys come from `HC_API_KEYS` (comma-separated) and/or `HC_API_KEY_FILE` (one per line, `#` comments). The API
-refuses to start without any key. A key is never logged; a wrong or missing key gives 401.
+Keys come from `HC_API_KEYS` (comma-separated) and/or `HC_API_KEY_FILE` (one per line, `#` comments); production
+refuses them (`api.startup`). Named principals (`api.principals`) are what people and applications use. A key is
+never logged; a wrong or missing key gives 401.
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from pathlib import Path
 
@@ -34,23 +34,11 @@ def load_keys(settings: Settings) -> tuple[bytes, ...]:
             raise KeyConfigError(f"cannot read the API key file {path}: {error.strerror}") from None
         keys += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not keys:
-        raise KeyConfigError("no API key configured: set HC_API_KEYS (comma-separated) or HC_API_KEY_FILE "
-                             "(`python -m api serve --dev-key` generates a development key)")
+        raise KeyConfigError("no development key configured (HC_API_KEYS or HC_API_KEY_FILE)")
     short = [k for k in keys if len(k) < MIN_KEY_LENGTH]
     if short:
         raise KeyConfigError(f"{len(short)} API key(s) shorter than {MIN_KEY_LENGTH} characters: use longer random keys")
     return tuple(k.encode() for k in keys)
-
-
-def is_valid(candidate: str | None, keys: tuple[bytes, ...]) -> bool:
-    """True when `candidate` equals one of `keys`; every key is compared, each in constant time."""
-    if not candidate:
-        return False
-    given = candidate.encode("utf-8", "surrogateescape")
-    found = False
-    for key in keys:
-        found |= hmac.compare_digest(given, key)
-    return found
 
 
 def new_key() -> str:

@@ -124,12 +124,14 @@ class ScoringService:
         ids = self.matrix.ids[offset:offset + limit]
         return {"total": len(self.matrix.ids), "limit": limit, "offset": offset, "clients": [int(i) for i in ids]}
 
-    def similar(self, client_id: int, k: int) -> dict[str, Any]:
+    def similar(self, client_id: int, k: int, min_group: int, with_rows: bool) -> dict[str, Any]:
         """The population's similar clients, each with the model's score and decision (not logged as events:
-        a population statistic, not a decision about them)."""
-        found = self.population.similar(client_id, k)
+        a population statistic, not a decision about them); the neighbours' rows only `with_rows`."""
+        found = self.population.similar(client_id, k, min_group)
         if found is None or self.matrix.index(client_id) is None:
             raise ClientNotFoundError(client_id)
+        if not with_rows:
+            return found | {"neighbours": []}
         rows = [self.matrix.index(n["client_id"]) for n in found["neighbours"]]
         kept = [r for r in rows if r is not None]
         if kept:
@@ -182,15 +184,16 @@ class ScoringService:
                 "direction": made.get("direction")}
 
     # -- events ------------------------------------------------------------------------------------------
-    def log(self, request_id: str, endpoint: str, client_id: int | None, scored: Scored, started: float,
-            posted: dict[str, Any] | None = None) -> None:
-        """Write the event of a scoring response (EventStoreError when it cannot be written)."""
-        self.events.append(Event(
+    def event(self, request_id: str, endpoint: str, client_id: int | None, scored: Scored, started: float,
+              principal: str, posted: dict[str, Any] | None = None) -> Event:
+        """The prediction event of a scoring response (`api.audit` writes it with the request's audit row)."""
+        return Event(
             request_id=request_id, endpoint=endpoint, client_id=client_id,
             application_hash=None if posted is None else application_hash(posted, client_id),
             features=scored.features, probability=scored.probability, decision=scored.decision,
             threshold=self.model.threshold, model_name=self.model.facts.name, model_version=self.model.facts.version,
-            feature_version=self.version.feature_version, latency_ms=(time.perf_counter() - started) * 1000))
+            feature_version=self.version.feature_version, latency_ms=(time.perf_counter() - started) * 1000,
+            principal=principal)
 
     def score_payload(self, scored: Scored, client_id: int | None, request_id: str) -> dict[str, Any]:
         """The JSON body of a score."""

@@ -15,12 +15,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from api.access import Guard, RateLimitConfigError, parse_rate_limits
 from api.events import EventStore
 from api.features import ApplicationFeatures, FeatureLogicError, build_query, load_manifest
 from api.population import Population
+from api.principals import PrincipalStore
 from api.registry import LoadedModel, ModelLoadError, load_model
 from api.runtime import ModelRuntime
-from api.security import load_keys
+from api.security import KeyConfigError, load_keys
 from api.service import ScoringService
 from api.store import (
     ClientMatrix,
@@ -93,7 +95,6 @@ def build_service(settings: Settings) -> ScoringService:
         steps[name] = round(time.perf_counter() - started - sum(steps.values()), 2)
 
     try:
-        load_keys(settings)
         model = load_model(settings)
         step("model")
         con = open_warehouse(settings.duckdb_path)
@@ -149,3 +150,35 @@ def _check_matrix(matrix: ClientMatrix, runtime: ModelRuntime, con: duckdb.DuckD
         if i is None or not np.array_equal(np.asarray(matrix.transformed[i]), expected[k], equal_nan=True):
             raise FeatureStoreError(f"the cached client matrix in {matrix.folder} does not match {snapshot} "
                                     f"(client {client_id}): delete the folder and restart")
+
+
+def build_guard(settings: Settings, events: EventStore) -> Guard:
+    """The principals, limits and token verifier every request is checked against; StartupError when the access
+    configuration is incomplete (production: named principals only)."""
+    shared = bool(settings.api_keys or settings.api_key_file)
+    if settings.env == "production" and shared:
+        raise StartupError("HC_API_KEYS / HC_API_KEY_FILE are shared development keys, with no named person behind "
+                           "them: not allowed in production; add principals (`python -m api principals add NAME "
+                           "--role ROLE`) and unset them")
+    try:
+        dev_keys = load_keys(settings) if shared else ()
+        limits = parse_rate_limits(settings.rate_limits)
+    except (KeyConfigError, RateLimitConfigError) as error:
+        raise StartupError(str(error)) from None
+    principals = PrincipalStore(events.engine, dev_keys)
+    if not dev_keys and principals.count_active() == 0:
+        raise StartupError("no principal can call the API: add one (`python -m api principals add NAME --role "
+                           "ROLE`, in the events database HC_EVENTS_URL)"
+                           + ("" if settings.env == "production" else " or set HC_API_KEYS for development"))
+    verifier = None
+    if settings.oidc_issuer or settings.oidc_client_id:
+        if not (settings.oidc_issuer and settings.oidc_client_id):
+            raise StartupError("OpenID Connect needs both HC_OIDC_ISSUER and HC_OIDC_CLIENT_ID")
+        from api.oidc import IdTokenVerifier  # only with a sign-in provider: it fetches the provider's keys
+
+        verifier = IdTokenVerifier(settings.oidc_issuer, settings.oidc_client_id)
+    log.info("access: %d active principal(s)%s, limits %s%s", principals.count_active(),
+             " + the development key(s) of HC_API_KEYS" if dev_keys else "",
+             ", ".join(f"{k} {v.count}/{v.unit}" for k, v in limits.items()),
+             f", ID tokens of {settings.oidc_issuer}" if verifier else "")
+    return Guard(principals, events, limits, verifier)

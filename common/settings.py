@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,8 +60,23 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="Interface the API listens on (loopback by default).")
     api_port: int = Field(8000, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="Number of API worker processes.")
-    api_keys: str = Field("", description="Accepted X-API-Key values, comma-separated (secret: never commit them).")
-    api_key_file: Path | None = Field(None, description="File with one accepted API key per line (# comments).")
+    env: Literal["development", "production"] = Field(
+        "development", description="production: the API refuses to start without principals or with a shared "
+                                   "HC_API_KEYS key, /docs and /openapi.json need a key, no key is ever printed.")
+    api_keys: str = Field("", description="Development only: shared X-API-Key values, comma-separated, acting as the "
+                                          "`service` principal `dev` (secret: never commit them).")
+    api_key_file: Path | None = Field(None, description="Development only: file with one shared key per line (# comments).")
+    rate_limits: str = Field(
+        "score=1200/minute,read=1200/minute,population=60/minute,decisions=600/minute,admin=60/minute",
+        description="Requests per principal and kind of route, counted across workers: kind=N/minute (or /second, "
+                    "/hour), comma-separated; 429 with Retry-After beyond.")
+    min_group_size: int = Field(
+        20, ge=2, description="Population statistics of fewer clients are never returned (reported as too small).")
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer whose ID tokens the API accepts (Authorization: Bearer), e.g. "
+                          "https://login.example.com/realms/bank; the token's e-mail must be bound to a principal.")
+    oidc_client_id: str | None = Field(None, description="The dashboard's client id at the OpenID Connect provider "
+                                                         "(the audience of its ID tokens).")
     api_max_body_bytes: int = Field(65_536, ge=1024, description="Largest accepted request body, in bytes (413 beyond).")
     api_cache_dir: Path = Field(
         Path("data/api_cache"), description="Where the API keeps the model-ready feature matrix of each (model, feature version).")

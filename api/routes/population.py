@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
 
-from api.deps import ApiKeyDep, ServiceDep
+from api.access import PrincipalDep, secured
+from api.deps import ServiceDep, SettingsDep
 from api.population import CATEGORICAL, NUMERIC, SIMILARITY_DEFINITION, Filters
-from api.schemas import DistributionPublic, ErrorPublic, SimilarPublic, SummaryPublic, VariablePublic
+from api.schemas import DistributionPublic, SimilarPublic, SummaryPublic, VariablePublic, error_responses
 from api.service import ClientNotFoundError
 
-router = APIRouter(prefix="/v1/population", tags=["population"], dependencies=[ApiKeyDep],
-                   responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
+router = APIRouter(prefix="/v1/population", tags=["population"], responses=error_responses(404, 422))
 Text = Annotated[str | None, Query(max_length=100)]
 Number = Annotated[float | None, Query(ge=-1e12, le=1e12, allow_inf_nan=False)]
 YesNo = Annotated[Literal["yes", "no"] | None, Query()]
@@ -35,7 +36,8 @@ def group_filters(gender: Text = None, family_status: Text = None, education: Te
 FiltersDep = Annotated[Filters, Depends(group_filters)]
 
 
-@router.get("/variables", response_model=list[VariablePublic], summary="Variables of the population endpoints")
+@router.get("/variables", response_model=list[VariablePublic], summary="Variables of the population endpoints",
+            **secured("population:read", "read"))
 def variables(service: ServiceDep) -> list[dict]:
     """The descriptive variables, their kind and known values."""
     population = service.population
@@ -44,14 +46,18 @@ def variables(service: ServiceDep) -> list[dict]:
                for n in population.categorical])
 
 
-@router.get("/summary", response_model=SummaryPublic, summary="Summary of all clients or a group")
-def summary(service: ServiceDep, filters: FiltersDep) -> dict:
-    """Size, observed default rate, numeric summaries and categorical counts of the group."""
-    return service.population.summary(filters)
+@router.get("/summary", response_model=SummaryPublic, summary="Summary of all clients or a group",
+            **secured("population:read", "population"))
+def summary(service: ServiceDep, settings: SettingsDep, filters: FiltersDep) -> dict:
+    """Size, observed default rate, numeric summaries and categorical counts of the group; a group of fewer than
+    HC_MIN_GROUP_SIZE clients is only reported as too small."""
+    return service.population.summary(filters, settings.min_group_size)
 
 
-@router.get("/distribution/{variable}", response_model=DistributionPublic, summary="Distribution of one variable")
-def distribution(variable: Annotated[str, Path(max_length=64)], service: ServiceDep, filters: FiltersDep,
+@router.get("/distribution/{variable}", response_model=DistributionPublic, summary="Distribution of one variable",
+            **secured("population:read", "population"))
+def distribution(variable: Annotated[str, Path(max_length=64)], service: ServiceDep, settings: SettingsDep,
+                 filters: FiltersDep,
                  bins: Annotated[int, Query(ge=2, le=100)] = 20,
                  client_id: Annotated[int | None, Query(ge=1, le=2**62, description="Show where this client stands")] = None) -> dict:
     """Histogram (numeric) or counts (categorical) of a variable in the group, with a client's position."""
@@ -60,12 +66,19 @@ def distribution(variable: Annotated[str, Path(max_length=64)], service: Service
         raise HTTPException(status_code=404, detail="Unknown variable (see GET /v1/population/variables)")
     if client_id is not None and population.row(client_id) is None:
         raise ClientNotFoundError(client_id)
-    return population.distribution(variable, filters, bins, client_id)
+    return population.distribution(variable, filters, bins, client_id, settings.min_group_size)
 
 
 @router.get("/similar/{client_id}", response_model=SimilarPublic, summary="Clients most similar to a client",
-            description=f"Similar clients: {SIMILARITY_DEFINITION}")
-def similar(client_id: Annotated[int, Path(ge=1, le=2**62)], service: ServiceDep,
-            k: Annotated[int, Query(ge=1, le=500, description="How many similar clients")] = 50) -> dict:
+            description=f"Similar clients: {SIMILARITY_DEFINITION} At least HC_MIN_GROUP_SIZE (20) of them; the "
+                        "neighbours' ids and rows only for a principal with the scope client:read.",
+            **secured("population:read", "population"))
+def similar(client_id: Annotated[int, Path(ge=1, le=2**62)], service: ServiceDep, settings: SettingsDep,
+            principal: PrincipalDep,
+            k: Annotated[int, Query(ge=1, le=500, description="How many similar clients (at least 20)")] = 50) -> dict:
     """The k most similar clients with a known outcome, their default rate, medians, and the model's decisions."""
-    return service.similar(client_id, k)
+    if k < settings.min_group_size:
+        raise RequestValidationError([{"loc": ("query", "k"), "type": "greater_than_equal",
+                                       "msg": f"k must be at least {settings.min_group_size} (HC_MIN_GROUP_SIZE): a "
+                                              "smaller group would single clients out"}])
+    return service.similar(client_id, k, settings.min_group_size, principal.can("client:read"))

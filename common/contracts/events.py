@@ -4,11 +4,14 @@
 |---|---|---|
 | `prediction_events`: one row per scoring response | api | monitoring |
 | `alerts`: one row per alert | monitoring | operators (`python -m monitoring`), tests |
+| `principals`: the people and applications allowed in, their role, scopes and key hash | `python -m api principals` | api |
+| `audit_log`: one row per request to `/v1/...`, append-only | api | `python -m monitoring audit` |
+| `rate_counters`: requests per principal, kind of route and minute | api | api (every worker) |
 
 Events: created_at (UTC), request_id, endpoint, client_id (NULL for a new client), application_hash (SHA-256 of a
 posted application, NULL for a score by id), features (JSON object: the model inputs used, by name), probability
 (calibrated), decision (`refuse` / `accept`: the model's own words), threshold, model_name, model_version,
-feature_version, latency_ms.
+feature_version, latency_ms, principal (who asked).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ EVENTS = sa.Table(
     sa.Column("model_version", sa.String(32), nullable=False),
     sa.Column("feature_version", sa.String(64), nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("principal", sa.String(128), nullable=True, index=True),
 )
 
 ALERTS = sa.Table(
@@ -50,3 +54,67 @@ ALERTS = sa.Table(
     sa.Column("window", sa.Text),  # JSON: first and last event time, number of events
     sa.Column("report", sa.Text),  # path of the report that explains the alert
 )
+
+PRINCIPALS = sa.Table(
+    "principals", METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),  # advisor | analyst | service | operator
+    sa.Column("scopes", sa.String(256), nullable=False),  # space-separated, at most the role's
+    sa.Column("key_id", sa.String(32), nullable=False, unique=True),  # public part of the key, finds the row
+    sa.Column("key_hash", sa.String(256), nullable=False),  # scrypt of the secret part; the key itself is never stored
+    sa.Column("subject", sa.String(256), nullable=True, unique=True),  # identity at the sign-in provider (e-mail)
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+AUDIT_LOG = sa.Table(
+    "audit_log", METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("principal", sa.String(128), nullable=True, index=True),  # NULL: no valid key
+    sa.Column("role", sa.String(32), nullable=True),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("route", sa.String(128), nullable=False),  # the route template, e.g. /v1/clients/{client_id}/score
+    sa.Column("client_id", sa.BigInteger, nullable=True, index=True),
+    sa.Column("application_hash", sa.String(64), nullable=True),
+    sa.Column("status", sa.Integer, nullable=False),
+)
+
+RATE_COUNTERS = sa.Table(
+    "rate_counters", METADATA,
+    sa.Column("principal", sa.String(128), primary_key=True),
+    sa.Column("bucket", sa.String(32), primary_key=True),  # the kind of route: score, read, population, ...
+    sa.Column("window_start", sa.BigInteger, primary_key=True),  # epoch seconds of the window's start
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+# SQLite refuses any change to an audit row (other servers: grant INSERT and SELECT only on audit_log)
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+
+
+def ensure_schema(engine: sa.Engine) -> None:
+    """Create the missing tables, add columns newer than an existing table (nullable ones only), and make the
+    audit log append-only on SQLite. Safe to run from several workers at once."""
+    try:
+        METADATA.create_all(engine, checkfirst=True)
+    except sa.exc.OperationalError:  # another worker created them at the same moment
+        METADATA.create_all(engine, checkfirst=True)
+    inspector = sa.inspect(engine)
+    with engine.begin() as con:
+        for table in METADATA.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    con.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+        if engine.dialect.name == "sqlite":
+            for statement in APPEND_ONLY_SQLITE:
+                con.execute(sa.text(statement))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,15 +15,31 @@ import mlflow
 import pytest
 from fastapi.testclient import TestClient
 
+from api.events import EventStore
 from api.main import create_app
+from api.principals import KEY_PATTERN, hash_secret, scopes_for
+from common.contracts.events import PRINCIPALS
 from common.settings import Settings
 from dbt_project.pipeline.build import BuildOptions, build
 from tests.api.small_model import register_small_champion
 from warehouse.load import load_raw
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-KEY = "test-key-0123456789abcdef"
+# one principal per role, with keys known to the tests (written straight into the principals table)
+KEYS = {role: f"hc_{i:012x}_{role[0] * 43}" for i, role in enumerate(("advisor", "analyst", "service", "operator"), 1)}
+KEY = KEYS["advisor"]
 HEADERS = {"X-API-Key": KEY}
+
+
+def add_principal(events_url: str, name: str, role: str, key: str, scopes: list[str] | None = None) -> None:
+    """A principal with a chosen key, inserted the way `python -m api principals add` stores one."""
+    match = KEY_PATTERN.match(key)
+    store = EventStore(events_url)
+    with store.engine.begin() as con:
+        con.execute(PRINCIPALS.insert(), {"name": name, "role": role, "scopes": " ".join(sorted(scopes_for(role, scopes))),
+                                          "key_id": match.group(1), "key_hash": hash_secret(match.group(2)),
+                                          "created_at": datetime.now(UTC)})
+    store.dispose()
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class ApiWorld:
         s = self.settings
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HC_", "MLFLOW_"))}
         env.update(HC_DUCKDB_PATH=str(s.duckdb_path), HC_MLFLOW_TRACKING_URI=s.mlflow_tracking_uri,
-                   HC_DBT_MANIFEST_PATH=str(s.dbt_manifest_path), HC_API_KEYS=KEY, HC_API_CACHE_DIR=str(s.api_cache_dir),
+                   HC_DBT_MANIFEST_PATH=str(s.dbt_manifest_path), HC_API_CACHE_DIR=str(s.api_cache_dir),
                    HC_EVENTS_URL=s.events_url, PYTHONPATH=str(REPO_ROOT))
         env.update(extra)
         return env
@@ -74,8 +91,10 @@ def api_world(synthetic_data: tuple[Path, Path], tmp_path_factory: pytest.TempPa
             os.environ["MLFLOW_TRACKING_URI"] = saved_env
     assert trained_on == feature_version
     settings = Settings(duckdb_path=duckdb_path, mlflow_tracking_uri=tracking, reports_dir=root / "reports",
-                        dbt_manifest_path=root / "dbt-target" / "manifest.json", api_keys=KEY,
+                        dbt_manifest_path=root / "dbt-target" / "manifest.json",
                         api_cache_dir=root / "api-cache", events_url=f"sqlite:///{root / 'events.sqlite'}")
+    for role, key in KEYS.items():
+        add_principal(settings.events_url, f"{role}-test", role, key)
     return ApiWorld(root, settings, model_version, feature_version)
 
 

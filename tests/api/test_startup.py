@@ -71,9 +71,21 @@ def test_refuses_a_warehouse_whose_columns_differ_from_the_signature(api_world: 
     assert "1 model inputs missing from it ['ext_source_1']" in str(refused.value)
 
 
-def test_refuses_to_start_without_an_api_key(api_world: ApiWorld, exported: Path) -> None:
-    with pytest.raises(StartupError, match="no API key configured"):
-        start(api_world.settings.model_copy(update={"model_dir": exported, "api_keys": ""}))
+def test_refuses_to_start_when_nobody_can_call_it(api_world: ApiWorld, exported: Path, tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'no-principal.sqlite'}"
+    with pytest.raises(StartupError, match=r"no principal can call the API: add one \(`python -m api principals add "
+                                           r"NAME --role ROLE`.* or set HC_API_KEYS for development"):
+        start(api_world.settings.model_copy(update={"model_dir": exported, "events_url": empty}))
+
+
+def test_production_refuses_shared_keys_and_an_empty_principals_table(api_world: ApiWorld, exported: Path,
+                                                                      tmp_path: Path) -> None:
+    production = api_world.settings.model_copy(update={"model_dir": exported, "env": "production"})
+    with pytest.raises(StartupError, match="HC_API_KEYS / HC_API_KEY_FILE are shared development keys"):
+        start(production.model_copy(update={"api_keys": "shared-development-key-0123"}))
+    empty = f"sqlite:///{tmp_path / 'no-principal.sqlite'}"
+    with pytest.raises(StartupError, match=r"no principal can call the API: add one .*HC_EVENTS_URL\)$"):
+        start(production.model_copy(update={"events_url": empty}))
 
 
 def test_refuses_without_a_registered_model(api_world: ApiWorld, tmp_path: Path) -> None:

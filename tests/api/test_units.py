@@ -11,23 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from pydantic import ValidationError
 
 from api.application import EXAMPLE_APPLICATION, Application
-from api.events import Event, EventStore, application_hash
+from api.events import AuditRecord, Event, EventStore, application_hash
 from api.features import load_manifest, mart_node, plan
 from api.population import Filters, Population
-from api.security import KeyConfigError, is_valid, load_keys
+from api.security import KeyConfigError, load_keys
+from common.contracts.events import AUDIT_LOG
 from common.settings import Settings
-
-KEYS = (b"first-key-0123456789", b"second-key-0123456789")
-
-
-@pytest.mark.parametrize(("candidate", "expected"), [
-    ("first-key-0123456789", True), ("second-key-0123456789", True), ("first-key-012345678", False),
-    ("", False), (None, False), ("first-key-0123456789 ", False), ("é" * 20, False)])
-def test_key_comparison(candidate: str | None, expected: bool) -> None:
-    assert is_valid(candidate, KEYS) is expected
 
 
 def test_keys_from_the_environment_and_a_file(tmp_path: Path) -> None:
@@ -38,7 +31,7 @@ def test_keys_from_the_environment_and_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("keys", "key_file", "message"), [
-    ("", None, "no API key configured"), ("short", None, "shorter than 16 characters"),
+    ("", None, "no development key configured"), ("short", None, "shorter than 16 characters"),
     ("", Path("/nonexistent/keys"), "cannot read the API key file")])
 def test_key_configuration_errors(keys: str, key_file: Path | None, message: str) -> None:
     with pytest.raises(KeyConfigError, match=message):
@@ -89,16 +82,45 @@ def event(request_id: str) -> Event:
                  0.2, "refuse", 0.1, "credit-scoring", "1", "fv0001", 1.5)
 
 
+def audit(request_id: str) -> AuditRecord:
+    return AuditRecord(request_id, "advisor-test", "advisor", "GET", "/v1/clients/{client_id}/score", 100002, None, 200)
+
+
 def test_event_store_keeps_every_concurrent_write(tmp_path: Path) -> None:
     store = EventStore(f"sqlite:///{tmp_path / 'sub' / 'events.sqlite'}")
-    threads = [threading.Thread(target=lambda i=i: [store.append(event(f"{i}-{j}")) for j in range(25)]) for i in range(8)]
+    threads = [threading.Thread(target=lambda i=i: [store.record(audit(f"{i}-{j}"), event(f"{i}-{j}"))
+                                                    for j in range(25)]) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert store.count() == 200
+    assert store.count() == 200 and store.count(AUDIT_LOG) == 200
     with store.engine.connect() as con:
         assert con.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert con.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL: a commit survives a power cut
+    with store.counters.connect() as con:
+        assert con.exec_driver_sql("PRAGMA synchronous").scalar_one() == 0  # counters: no fsync per request
+    store.dispose()
+
+
+def test_audit_log_is_append_only(tmp_path: Path) -> None:
+    store = EventStore(f"sqlite:///{tmp_path / 'events.sqlite'}")
+    store.record(audit("r1"))
+    for statement in ("update audit_log set status = 200", "delete from audit_log"):
+        with pytest.raises(sa.exc.IntegrityError, match="audit_log is append-only"), store.engine.begin() as con:
+            con.exec_driver_sql(statement)
+    assert store.count(AUDIT_LOG) == 1
+    store.dispose()
+
+
+def test_an_older_event_table_gains_the_principal_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        con.exec_driver_sql("create table prediction_events (id integer primary key, request_id varchar(64))")
+    engine.dispose()
+    store = EventStore(url)
+    assert "principal" in {c["name"] for c in sa.inspect(store.engine).get_columns("prediction_events")}
     store.dispose()
 
 
@@ -118,16 +140,54 @@ def toy_population() -> Population:
 
 
 def test_similar_clients_follow_the_documented_definition() -> None:
-    similar = toy_population().similar(1, 2)
+    similar = toy_population().similar(1, 2, min_group=2)
     assert [n["client_id"] for n in similar["neighbours"]] == [4, 2]  # same contract type, nearest first
     assert similar["default_rate"] == 0.5 and similar["segment"] == {"contract_type": "Cash loans"}
-    everyone = toy_population().similar(1, 5)  # fewer than k of the same contract type: everyone
+    everyone = toy_population().similar(1, 5, min_group=2)  # fewer than k of the same contract type: everyone
     assert everyone["segment"] == {} and len(everyone["neighbours"]) == 5
-    assert toy_population().similar(99, 2) is None
+    assert toy_population().similar(99, 2, min_group=2) is None
 
 
 def test_group_filters() -> None:
-    summary = toy_population().summary(Filters({"gender": "F"}, {"age_years": (None, 31.0)}))
+    summary = toy_population().summary(Filters({"gender": "F"}, {"age_years": (None, 31.0)}), min_group=2)
     assert (summary["n_clients"], summary["n_with_outcome"], summary["default_rate"]) == (3, 2, 0.0)
-    assert summary["numeric"]["age_years"]["max"] == 30.5
+    assert summary["numeric"]["age_years"]["q3"] == 30.25 and summary["numeric"]["age_years"]["max"] is None
     assert np.isclose(summary["numeric"]["age_years"]["mean"], (30.0 + 30.5 + 30.0) / 3)
+
+
+def planted_population() -> Population:
+    """One client alone in Paris, 19 in Lyon, 20 in Nice, 60 elsewhere; every third one a defaulter."""
+    cities = ["Paris"] + ["Lyon"] * 19 + ["Nice"] * 20 + ["Lille"] * 60
+    n = len(cities)
+    frame = pd.DataFrame({
+        "client_id": range(1, n + 1), "contract_type": ["Cash loans"] * n, "occupation": cities,
+        "age_years": np.linspace(25, 60, n), "annual_income": [1e5 + 1000 * i for i in range(n)],
+        "credit_amount": [5e5] * n, "annuity_amount": [2e4] * n, "years_employed": [2.0] * n,
+        "children_count": [0] * n, "gender": ["F", "M"] * (n // 2), "target": [float(i % 3 == 0) for i in range(n)]})
+    return Population(frame)
+
+
+@pytest.mark.parametrize(("city", "shown"), [("Paris", False), ("Lyon", False), ("Nice", True)])
+def test_groups_of_fewer_than_20_are_only_reported_as_too_small(city: str, shown: bool) -> None:
+    summary = planted_population().summary(Filters({"occupation": city}, {}), min_group=20)
+    if shown:
+        assert (summary["n_clients"], summary["too_small"], summary["size"]) == (20, False, None)
+        assert summary["default_rate"] == round(7 / 20, 6) and summary["numeric"]["age_years"]["count"] == 20
+    else:
+        assert summary == {"filters": {"occupation": city}, "n_clients": None, "n_with_outcome": None,
+                           "default_rate": None, "too_small": True, "size": "fewer than 20", "numeric": {},
+                           "categorical": {}}
+
+
+def test_one_client_isolated_by_a_range_is_not_disclosed() -> None:
+    population = planted_population()
+    income = float(population.frame["annual_income"].iloc[0])
+    alone = population.summary(Filters({}, {"annual_income": (income, income)}), min_group=20)
+    assert alone["too_small"] and alone["default_rate"] is None and alone["n_clients"] is None
+    counts = population.distribution("occupation", Filters({}, {}), 10, None, min_group=20)["counts"]
+    assert {c["value"]: (c["count"], c["default_rate"], c["suppressed"]) for c in counts} == {
+        "Lille": (60, round(float(np.mean([i % 3 == 0 for i in range(40, 100)])), 6), False),
+        "Nice": (20, round(7 / 20, 6), False), "Lyon": (None, None, True), "Paris": (None, None, True)}
+    histogram = population.distribution("annual_income", Filters({}, {}), 50, None, min_group=20)["histogram"]
+    assert all(b["count"] is None and b["default_rate"] is None for b in histogram if b["suppressed"])
+    assert all(b["count"] in (0, None) or b["count"] >= 20 for b in histogram)

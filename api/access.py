@@ -1,0 +1,136 @@
+"""Who may call what: the principal behind a request, the scope a route needs, and the rate limit it counts in.
+
+Every route but the health checks declares its scope and its kind of rate limit with `secured(scope, bucket)`:
+401 without a key or with an unknown, revoked or rotated-away one; 403 when the principal lacks the scope; 429
+(with `Retry-After`) beyond the principal's requests per window for that kind of route, counted in the events
+database, so across workers. The principal goes into the request's state for the audit row and the events.
+
+A signed-in person of the dashboard is identified either by their own key (`X-API-Key`) or, when the API is given an
+OpenID Connect issuer (`HC_OIDC_ISSUER`, `HC_OIDC_CLIENT_ID`), by the ID token of their session
+(`Authorization: Bearer ...`, verified by `api.oidc`) bound to a principal by its e-mail address.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.events import EventStore
+from api.principals import Principal, PrincipalStore
+
+log = logging.getLogger(__name__)
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="The key of a principal (`python -m api principals add NAME --role ROLE`)")
+bearer = HTTPBearer(auto_error=False, description="An ID token of the OpenID Connect provider (HC_OIDC_ISSUER), "
+                                                  "for a person bound to a principal")
+WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+LIMIT = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
+SCOPE_HEADER = "x-required-scope"  # in each route's OpenAPI entry, with the kind of rate limit
+
+
+class RateLimitConfigError(ValueError):
+    """HC_RATE_LIMITS cannot be read."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` requests per `window_s` seconds."""
+
+    count: int
+    window_s: int
+    unit: str
+
+
+def parse_rate_limits(text: str) -> dict[str, Limit]:
+    """`score=1200/minute,population=60/minute` -> {bucket: Limit}.
+
+    Raises:
+        RateLimitConfigError: naming the part that cannot be read.
+    """
+    limits = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = LIMIT.match(part)
+        if match is None or int(match.group(2)) < 1:
+            raise RateLimitConfigError(f"HC_RATE_LIMITS: cannot read {part!r} (expected kind=N/second|minute|hour, "
+                                       "N >= 1)")
+        limits[match.group(1)] = Limit(int(match.group(2)), WINDOWS[match.group(3)], match.group(3))
+    return limits
+
+
+@dataclass
+class Guard:
+    """What a request is checked against: the principals, the counters and the limits; an ID-token verifier."""
+
+    principals: PrincipalStore
+    store: EventStore
+    limits: dict[str, Limit]
+    verify_token: Callable[[str], str | None] | None = None  # ID token -> e-mail, None when invalid
+
+    def identify(self, key: str | None, token: str | None) -> Principal | None:
+        """The principal of a key, else of an ID token; None when neither identifies an active one."""
+        if key:
+            return self.principals.authenticate(key)
+        if token and self.verify_token is not None:
+            subject = self.verify_token(token)
+            return self.principals.by_subject(subject) if subject else None
+        return None
+
+    def throttle(self, principal: Principal, bucket: str) -> tuple[Limit, int] | None:
+        """(the limit, seconds to wait) when this request is one too many, else None."""
+        limit = self.limits.get(bucket)
+        if limit is None:
+            return None
+        count, retry_after = self.store.hit(principal.name, bucket, limit.window_s)
+        return (limit, retry_after) if count > limit.count else None
+
+
+def unauthorized() -> HTTPException:
+    """The 401 of every route."""
+    return HTTPException(status_code=401, detail="Missing or invalid API key",
+                         headers={"WWW-Authenticate": "ApiKey"})
+
+
+class Access:
+    """The dependency of a route: identify the principal, check the scope, count the request."""
+
+    def __init__(self, scope: str | None, bucket: str) -> None:
+        self.scope = scope
+        self.bucket = bucket
+
+    def __call__(self, request: Request, key: Annotated[str | None, Security(api_key_header)],
+                 token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
+        guard: Guard = request.app.state.guard
+        principal = guard.identify(key, token.credentials if token else None)
+        if principal is None:
+            raise unauthorized()
+        request.state.principal = principal
+        if self.scope is not None and not principal.can(self.scope):
+            raise HTTPException(status_code=403, detail=f"Forbidden: principal {principal.name!r} lacks the scope "
+                                                        f"{self.scope!r}")
+        over = guard.throttle(principal, self.bucket)
+        if over is not None:
+            limit, retry_after = over
+            raise HTTPException(status_code=429, headers={"Retry-After": str(retry_after)},
+                                detail=f"Too many requests: at most {limit.count} per {limit.unit} for "
+                                       f"{self.bucket} routes; retry in {retry_after} s")
+        return principal
+
+
+def secured(scope: str, bucket: str) -> dict[str, Any]:
+    """Route options: the access dependency, and the scope and rate limit written into the OpenAPI entry."""
+    return {"dependencies": [Depends(Access(scope, bucket))],
+            "openapi_extra": {SCOPE_HEADER: scope, "x-rate-limit": bucket}}
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal the route's access dependency identified."""
+    return request.state.principal
+
+
+PrincipalDep = Annotated[Principal, Depends(principal_of)]
