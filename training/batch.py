@@ -147,7 +147,7 @@ def score_duckdb(duckdb_path: Path, table: str, champion: Champion, out: Path, c
     return rows
 
 
-def score_spark(spark: Any, table: str, champion: Champion, out: Path) -> int:
+def score_spark(spark: Any, table: str, champion: Champion, out: Path | str) -> int:
     """Score every row of a Spark table with `mlflow.pyfunc.spark_udf`; Parquet in `out`. Returns the count."""
     import mlflow.pyfunc
     from pyspark.errors import AnalysisException
@@ -177,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "catalog (local: the warehouse in $HC_SPARK_DIR; under spark-submit: the cluster's)")
     parser.add_argument("--table", help="feature table to score (default: duckdb: the published version the champion "
                                         f"was trained on; spark: {SPARK_FEATURES}, built by dbt's spark target)")
-    parser.add_argument("--out", type=Path, help="output folder of Parquet files, replaced (default: data/scores/<engine>)")
+    parser.add_argument("--out", help="output folder of Parquet files, replaced (default: data/scores/<engine>); with "
+                                      "spark, any URI its Hadoop file system reads (s3a://, abfss://, dbfs:/...)")
     parser.add_argument("--model-uri", help="MLflow model URI (default: models:/$HC_MODEL_NAME@$HC_MODEL_ALIAS)")
     return parser
 
@@ -187,18 +188,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
-    out = (args.out or Path("data/scores") / args.engine).resolve()
+    out = args.out or str(Path("data/scores") / args.engine)
+    local_out = Path(out).resolve()
     started = time.perf_counter()
     try:
         champion = resolve_champion(settings, args.model_uri)
         if args.engine == "duckdb":
             table = args.table or default_duckdb_table(settings.duckdb_path, champion)
-            rows = score_duckdb(settings.duckdb_path, table, champion, out)
+            rows = score_duckdb(settings.duckdb_path, table, champion, local_out)
         else:
             from dbt_project.pipeline.spark import local_session
 
             table = args.table or SPARK_FEATURES
-            rows = score_spark(local_session(settings.spark_dir.resolve()), table, champion, out)
+            target = out if "://" in out or out.startswith("dbfs:") else str(local_out)
+            rows = score_spark(local_session(settings.spark_dir.resolve()), table, champion, target)
     except BatchError as error:
         logger.error("batch scoring failed: %s", error)
         return 1
