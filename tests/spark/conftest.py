@@ -9,8 +9,10 @@ tests fail, they never skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,20 @@ class SparkWorld:
     model_version: str
 
 
+@contextlib.contextmanager
+def settings_tracking() -> Iterator[None]:
+    """MLflow on the settings' tracking URI: MLFLOW_TRACKING_URI (which wins, and which mlflow.set_tracking_uri
+    exports) is lifted meanwhile; both are restored afterwards."""
+    saved_env, saved_uri = os.environ.pop("MLFLOW_TRACKING_URI", None), mlflow.get_tracking_uri()
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(saved_uri)
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+        if saved_env is not None:
+            os.environ["MLFLOW_TRACKING_URI"] = saved_env
+
+
 @pytest.fixture(scope="session")
 def spark_world(tmp_path_factory: pytest.TempPathFactory) -> SparkWorld:
     """Generate, load, export, build on both engines, register a champion (never modify it)."""
@@ -57,13 +73,8 @@ def spark_world(tmp_path_factory: pytest.TempPathFactory) -> SparkWorld:
     build_on_spark(run.spark_options())
     spark = local_session(run.spark_options().spark_dir, run.project_dir)
     tracking = f"sqlite:///{root / 'mlflow.db'}"
-    saved_env, saved_uri = os.environ.pop("MLFLOW_TRACKING_URI", None), mlflow.get_tracking_uri()
-    try:
+    with settings_tracking():
         model_version, trained_on = register_small_champion(run.duckdb_path, tracking)
-    finally:
-        mlflow.set_tracking_uri(saved_uri)
-        if saved_env is not None:
-            os.environ["MLFLOW_TRACKING_URI"] = saved_env
     assert trained_on == feature_version
     settings = Settings(duckdb_path=run.duckdb_path, mlflow_tracking_uri=tracking, reports_dir=root / "reports",
                         dbt_manifest_path=run.duckdb_options().target_path / "manifest.json", api_keys="spark-test-key-0123456789",

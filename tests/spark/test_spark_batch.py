@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from tests.spark.conftest import CLIENTS, SparkWorld
+from tests.spark.conftest import CLIENTS, SparkWorld, settings_tracking
 from training.batch import BatchError, default_duckdb_table, resolve_champion, score_duckdb, score_spark
 
 pytestmark = pytest.mark.spark
@@ -22,10 +21,11 @@ DECISIONS = {"accept": "accepted", "refuse": "refused"}
 def scores(spark_world: SparkWorld, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     """Every client scored by the champion on DuckDB (its published version) and on Spark (dbt's spark build)."""
     out = tmp_path_factory.mktemp("scores")
-    champion = resolve_champion(spark_world.settings)
-    duck_table = default_duckdb_table(spark_world.settings.duckdb_path, champion)
-    assert score_duckdb(spark_world.settings.duckdb_path, duck_table, champion, out / "duckdb", chunk_rows=700) == CLIENTS
-    assert score_spark(spark_world.spark, "feature_store.client_features_v1", champion, out / "spark") == CLIENTS
+    with settings_tracking():
+        champion = resolve_champion(spark_world.settings)
+        duck_table = default_duckdb_table(spark_world.settings.duckdb_path, champion)
+        assert score_duckdb(spark_world.settings.duckdb_path, duck_table, champion, out / "duckdb", chunk_rows=700) == CLIENTS
+        assert score_spark(spark_world.spark, "feature_store.client_features_v1", champion, out / "spark") == CLIENTS
     return {engine: pd.read_parquet(out / engine).sort_values("client_id", ignore_index=True) for engine in ("duckdb", "spark")}
 
 
@@ -55,23 +55,19 @@ def test_both_engines_agree_for_every_client(scores: dict[str, pd.DataFrame]) ->
 def test_batch_scores_equal_the_api_on_a_sample(scores: dict[str, pd.DataFrame], spark_world: SparkWorld) -> None:
     sample = scores["duckdb"].sample(n=40, random_state=0)
     key = spark_world.settings.api_keys
-    saved = os.environ.pop("MLFLOW_TRACKING_URI", None)
-    try:
-        with TestClient(create_app(spark_world.settings)) as client:
-            for row in sample.itertuples():
-                response = client.get(f"/v1/clients/{row.client_id}/score", headers={"X-API-Key": key})
-                assert response.status_code == 200, response.text
-                body = response.json()
-                assert body["probability_default"] == row.probability
-                assert body["decision"] == DECISIONS[row.decision]
-                assert body["model_version"] == row.model_version
-    finally:
-        if saved is not None:
-            os.environ["MLFLOW_TRACKING_URI"] = saved
+    with settings_tracking(), TestClient(create_app(spark_world.settings)) as client:
+        for row in sample.itertuples():
+            response = client.get(f"/v1/clients/{row.client_id}/score", headers={"X-API-Key": key})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["probability_default"] == row.probability
+            assert body["decision"] == DECISIONS[row.decision]
+            assert body["model_version"] == row.model_version
 
 
 def test_a_missing_spark_table_is_a_clear_error(spark_world: SparkWorld, tmp_path: Path) -> None:
-    champion = resolve_champion(spark_world.settings)
+    with settings_tracking():
+        champion = resolve_champion(spark_world.settings)
     with pytest.raises(BatchError, match="no Spark table feature_store.nope"):
         score_spark(spark_world.spark, "feature_store.nope", champion, tmp_path / "out")
     assert not (tmp_path / "out").exists()
