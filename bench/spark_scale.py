@@ -8,6 +8,7 @@ wall time and peak memory:
 - dbt build on DuckDB (target dev): every model, data test and unit test;
 - dbt build on Spark (target spark, `python -m dbt_project.pipeline.spark`, local[2]): the same nodes, from the
   Parquet files; its JVM starts and its Derby metastore is created inside the timed step.
+Then (not timed) the parity check of `dbt_project.pipeline.parity` on the two builds; exit 1 if they differ.
 Peak memory is the largest sum of the resident set sizes of the step's whole process tree (the Python process,
 Spark's JVM and its Python workers), sampled every 0.2 s from /proc; for DuckDB it is one process. The machine
 is shared: the load average is printed with the figures, and the DuckDB/Spark ratio is the number to compare.
@@ -16,6 +17,7 @@ is shared: the load average is printed with the figures, and the DuckDB/Spark ra
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -121,7 +123,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {step.name} | {step.seconds:.1f} | {step.peak_mb:,.0f} |")
     print(f"Spark / DuckDB (dbt build): {spark.seconds / duck.seconds:.1f}x wall time, {spark.peak_mb / duck.peak_mb:.1f}x "
           f"peak memory; load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return 0
+    return parity(workdir)
+
+
+def parity(workdir: Path) -> int:
+    """The parity check on the two builds just measured (not timed); 0 when the engines agree."""
+    from dbt_project.pipeline.parity import ParityRun, check
+    from dbt_project.pipeline.spark import local_session
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")  # the parity summary per table
+    run = ParityRun(workdir / "raw", workdir, Path("dbt_project").resolve())
+    difference = check(run, local_session(workdir / "spark", run.project_dir))
+    print(f"parity: {'the engines agree' if difference is None else difference}", flush=True)
+    return 0 if difference is None else 1
 
 
 if __name__ == "__main__":
