@@ -10,8 +10,9 @@ wall time and peak memory:
   Parquet files; its JVM starts and its Derby metastore is created inside the timed step.
 Then (not timed) the parity check of `dbt_project.pipeline.parity` on the two builds; exit 1 if they differ.
 Peak memory is the largest sum of the resident set sizes of the step's whole process tree (the Python process,
-Spark's JVM and its Python workers), sampled every 0.2 s from /proc; for DuckDB it is one process. The machine
-is shared: the load average is printed with the figures, and the DuckDB/Spark ratio is the number to compare.
+Spark's JVM and its Python workers), sampled every 0.2 s from /proc; for DuckDB it is one process. CPU seconds are
+the tree's user + system time (each process's last sample: the last 0.2 s of a process can be missed). The
+machine is shared: wall times grow with the load average printed beside them; CPU seconds do not.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _children() -> dict[int, list[int]]:
@@ -44,8 +46,8 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of a process and all its descendants."""
+def tree_sample(root: int, cpu: dict[int, float]) -> int:
+    """Resident memory (bytes) of a process and all its descendants; records each one's CPU seconds in `cpu`."""
     tree, todo, total = _children(), [root], 0
     while todo:
         pid = todo.pop()
@@ -53,6 +55,9 @@ def tree_rss_bytes(root: int) -> int:
         try:
             with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
                 total += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
         except (OSError, IndexError, ValueError):
             continue
     return total
@@ -65,6 +70,7 @@ class Step:
     name: str
     seconds: float
     peak_mb: float
+    cpu_seconds: float
 
 
 def measure(name: str, args: list[str], env: dict[str, str] | None = None) -> Step:
@@ -73,11 +79,11 @@ def measure(name: str, args: list[str], env: dict[str, str] | None = None) -> St
     log = Path(tempfile.gettempdir()) / f"bench-spark-{os.getpid()}.log"
     with log.open("w") as output:
         process = subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.STDOUT)
-        peak, done = [0], threading.Event()
+        peak, cpu, done = [0], {}, threading.Event()
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], tree_rss_bytes(process.pid))
+                peak[0] = max(peak[0], tree_sample(process.pid, cpu))
                 done.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -88,8 +94,9 @@ def measure(name: str, args: list[str], env: dict[str, str] | None = None) -> St
     if code != 0:
         sys.stderr.write(log.read_text()[-5000:])
         raise SystemExit(f"step {name!r} failed (exit {code})")
-    step = Step(name, time.perf_counter() - started, peak[0] / 2**20)
-    print(f"{step.name:<34} {step.seconds:>8.1f} s {step.peak_mb:>8.0f} MB   (load average {os.getloadavg()[0]:.1f})", flush=True)
+    step = Step(name, time.perf_counter() - started, peak[0] / 2**20, sum(cpu.values()))
+    print(f"{step.name:<34} {step.seconds:>8.1f} s {step.peak_mb:>8.0f} MB {step.cpu_seconds:>8.1f} CPU s "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     return step
 
 
@@ -118,11 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     spark = measure("dbt build on Spark (local[2])", python + ["dbt_project.pipeline.spark", "--raw-parquet", str(parquet),
                                                                "--spark-dir", str(workdir / "spark"), "--target-path",
                                                                str(workdir / "dbt-target-spark")], env)
-    print("\n| step | wall s | peak MB |\n|---|---|---|")
+    print("\n| step | wall s | peak MB | CPU s |\n|---|---|---|---|")
     for step in (load, duck, spark):
-        print(f"| {step.name} | {step.seconds:.1f} | {step.peak_mb:,.0f} |")
+        print(f"| {step.name} | {step.seconds:.1f} | {step.peak_mb:,.0f} | {step.cpu_seconds:.1f} |")
     print(f"Spark / DuckDB (dbt build): {spark.seconds / duck.seconds:.1f}x wall time, {spark.peak_mb / duck.peak_mb:.1f}x "
-          f"peak memory; load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"peak memory, {spark.cpu_seconds / duck.cpu_seconds:.1f}x CPU time; load average after: "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return parity(workdir)
 
 
