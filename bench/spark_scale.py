@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def parity(workdir: Path) -> int:
     """The parity check on the two builds just measured (not timed); 0 when the engines agree."""
+    # after the measured steps: importing dbt and pyspark earlier would add to the bench process itself
     from dbt_project.pipeline.parity import ParityRun, check
     from dbt_project.pipeline.spark import local_session
 

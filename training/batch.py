@@ -23,9 +23,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import mlflow
+import mlflow.pyfunc
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from common.settings import Settings, get_settings
+from training.data import resolve_version
 from training.register import tracking_uri
 
 logger = logging.getLogger("training.batch")
@@ -58,10 +66,6 @@ class Champion:
 
 def resolve_champion(settings: Settings, model_uri: str | None = None) -> Champion:
     """`<model_name>@<model_alias>` from the registry (or `model_uri`), with its signature's columns."""
-    import mlflow
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
     uri = tracking_uri(settings.mlflow_tracking_uri)
     mlflow.set_tracking_uri(uri)
     model_uri = model_uri or f"models:/{settings.model_name}@{settings.model_alias}"
@@ -91,10 +95,6 @@ def model_select(champion: Champion, quote: str = '"') -> list[str]:
 
 def default_duckdb_table(duckdb_path: Path, champion: Champion) -> str:
     """The published table of the feature version the champion was trained on (else the latest valid one)."""
-    import duckdb
-
-    from training.data import resolve_version
-
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         try:
             return resolve_version(con, champion.feature_version).table
@@ -111,11 +111,6 @@ def _replace_dir(staging: Path, out: Path) -> None:
 
 def score_duckdb(duckdb_path: Path, table: str, champion: Champion, out: Path, chunk_rows: int = CHUNK_ROWS) -> int:
     """Score every row of a DuckDB table in Arrow batches; Parquet in `out`. Returns the number of clients."""
-    import duckdb
-    import mlflow.pyfunc
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     model = mlflow.pyfunc.load_model(champion.uri)
     provenance = champion.versions(table, "duckdb") | {"scored_at": datetime.now(tz=UTC)}
     staging = out.with_name(out.name + ".tmp")
@@ -149,7 +144,7 @@ def score_duckdb(duckdb_path: Path, table: str, champion: Champion, out: Path, c
 
 def score_spark(spark: Any, table: str, champion: Champion, out: Path | str) -> int:
     """Score every row of a Spark table with `mlflow.pyfunc.spark_udf`; Parquet in `out`. Returns the count."""
-    import mlflow.pyfunc
+    # pyspark: the spark engine only (it needs Java); the duckdb engine never loads it
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as sf
 
@@ -197,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             table = args.table or default_duckdb_table(settings.duckdb_path, champion)
             rows = score_duckdb(settings.duckdb_path, table, champion, local_out)
         else:
+            # the spark engine only: this module pulls in dbt and pyspark
             from dbt_project.pipeline.spark import local_session
 
             table = args.table or SPARK_FEATURES

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from common.settings import get_settings
 from dbt_project.pipeline.build import EXPENSIVE_TESTS, BuildError, dbt_failures
 
@@ -76,7 +78,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 def profile_spark_conf(project_dir: Path) -> dict[str, str]:
     """The `server_side_parameters` of the `spark` output of profiles.yml, rendered with the environment."""
-    import yaml
+    # dbt's renderer: about a second of imports, only for a Spark session started outside dbt
     from dbt.config.renderer import ProfileRenderer
     from dbt_common.context import set_invocation_context
 
@@ -91,6 +93,7 @@ def local_session(spark_dir: Path, project_dir: Path | None = None) -> SparkSess
 
     Under spark-submit (a cluster) the session is the one spark-submit configured: nothing is overridden.
     """
+    # pyspark (and its JVM) only when Spark is used: the DuckDB build never loads it
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
@@ -124,6 +127,7 @@ def build_on_spark(options: SparkBuildOptions) -> float:
     Raises:
         BuildError: naming the failed dbt nodes.
     """
+    # dbt in this process (the Spark session must outlive the build); the DuckDB build runs dbt in a subprocess
     from dbt.cli.main import dbtRunner
 
     if not (options.raw_parquet_dir / "application_train").is_dir():
