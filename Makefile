@@ -39,7 +39,7 @@ run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features,
 up: setup ## serve what is built: the API, the dashboard and the MLflow UI together, until Ctrl-C (prints the addresses and a dev key)
 	$(PY) -m scripts.stack
 
-test: setup browser-deps ## the whole test suite: ruff, workflow and Dockerfile lint, pytest, then the container test
+test: setup browser-deps java-deps ## the whole test suite: ruff, workflow and Dockerfile lint, pytest (Spark tests included), then the container test
 	$(PY) -m ruff check .
 	$(MAKE) --no-print-directory lint-delivery
 	$(PY) -m pytest
@@ -157,3 +157,27 @@ lint-delivery: setup ## actionlint + zizmor (offline) on the workflows, hadolint
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows/
 	$(VENV)/bin/hadolint api/Dockerfile dashboard/Dockerfile
+
+# ---- Apache Spark: the same dbt models and the batch scoring beyond one machine (docs/scale.md) ----
+.PHONY: java-deps spark-parity spark-features batch bench-spark
+SPARK_DIR := $(or $(HC_SPARK_DIR),data/spark)
+# make spark-parity runs 5,000 clients unless CLIENTS is given (the file's default, 50,000, is for make run)
+PARITY_CLIENTS := $(if $(filter command line environment,$(origin CLIENTS)),$(CLIENTS),5000)
+ENGINE ?= duckdb
+
+java-deps: ## Java 17 for Spark: Debian's openjdk-17-jre-headless when `java` is missing (CI machines have /usr/bin/java)
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+spark-parity: setup java-deps ## client_features and client_profiles built by dbt on DuckDB and on local Spark from the same files, compared (exit 1 names the first difference) [CLIENTS=5000 SEED=42]
+	$(PY) -m dbt_project.pipeline.parity --clients $(PARITY_CLIENTS) --seed $(SEED) --workdir build/spark-parity-$(PARITY_CLIENTS)-$(SEED)
+
+spark-features: setup java-deps ## load (checks) + raw tables as Parquet + dbt build --target spark (local Spark; tables in $HC_SPARK_DIR, default data/spark)
+	$(PY) -m warehouse.load --parquet $(SPARK_DIR)/raw-parquet
+	$(PY) -m dbt_project.pipeline.spark --raw-parquet $(SPARK_DIR)/raw-parquet
+
+batch: setup ## score every client with credit-scoring@champion into data/scores/<engine> (Parquet) [ENGINE=duckdb|spark]
+	$(if $(filter spark,$(ENGINE)),@$(MAKE) --no-print-directory java-deps)
+	$(PY) -m training.batch --engine $(ENGINE)
+
+bench-spark: setup java-deps ## dbt build on local Spark vs DuckDB from the same files: wall time and peak memory [CLIENTS=5000]
+	$(PY) -m bench.spark_scale --clients $(PARITY_CLIENTS) --seed $(SEED)

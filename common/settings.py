@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     )
     duckdb_path: Path = Field(Path("warehouse/homecredit.duckdb"), description="The DuckDB warehouse file.")
     dbt_project_dir: Path = Field(Path("dbt_project"), description="The dbt project folder.")
+    spark_dir: Path = Field(
+        Path("data/spark"), description="Local Apache Spark warehouse and metastore (dbt's spark target, batch scoring).")
     reports_dir: Path = Field(Path("reports"), description="Where generated reports are written.")
     mlflow_tracking_uri: str = Field("sqlite:///mlflow.db", description="MLflow tracking URI.")
     cost_fn: float = Field(10.0, description="Cost of a missed defaulter (false negative), in units of a false positive.")

@@ -3,7 +3,8 @@
 
 {# Share of rows meeting a condition (NULL condition counts as not met); NULL when there are no rows. #}
 {% macro share_where(condition) -%}
-    avg(case when {{ condition }} then 1.0 else 0.0 end)
+    {%- set one, zero = share_where_values() -%}
+    avg(case when {{ condition }} then {{ one }} else {{ zero }} end)
 {%- endmacro %}
 
 {# Number of rows meeting a condition. #}

@@ -11,6 +11,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from common.settings import get_settings
 from warehouse.load.errors import LoadError
 from warehouse.load.loader import load_raw
+from warehouse.load.parquet import export_parquet
 
 logger = logging.getLogger("warehouse.load")
 
@@ -39,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB warehouse file, created when absent "
         "(default: $HC_DUCKDB_PATH, else warehouse/homecredit.duckdb)",
     )
+    parser.add_argument(
+        "--parquet",
+        type=Path,
+        metavar="DIR",
+        help="after a successful load, also write every raw table as Parquet into DIR/<table>/data.parquet "
+        "(the loader's types; what Apache Spark reads: see docs/scale.md)",
+    )
     return parser
 
 
@@ -57,4 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         logger.error("load failed: %s", error)
         logger.error("nothing was replaced: the raw tables of %s are unchanged", duckdb_path)
         return 1
+    if args.parquet is not None:
+        try:
+            export_parquet(duckdb_path, args.parquet)
+        except LoadError as error:
+            logger.error("Parquet export failed: %s", error)
+            return 1
     return 0

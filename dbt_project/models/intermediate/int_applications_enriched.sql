@@ -42,19 +42,19 @@ enriched as (
         {{ safe_divide('cnt_children', 'cnt_fam_members') }} as children_to_family_members_ratio,
 
         -- durations
-        -days_birth / 365.25 as age_years,
-        -days_employed / 365.25 as years_employed,
+        {{ days_to_years('-days_birth') }} as age_years,
+        {{ days_to_years('-days_employed') }} as years_employed,
         {{ safe_divide('days_employed', 'days_birth') }} as employed_to_age_ratio,
         {{ safe_divide('days_registration', 'days_birth') }} as registration_to_age_ratio,
         {{ safe_divide('days_id_publish', 'days_birth') }} as id_publish_to_age_ratio,
         {{ safe_divide('days_last_phone_change', 'days_birth') }} as phone_change_to_age_ratio,
-        {{ safe_divide('own_car_age', '-days_birth / 365.25') }} as car_age_to_age_ratio,
+        {{ safe_divide('own_car_age', days_to_years('-days_birth')) }} as car_age_to_age_ratio,
 
         -- external scores (NULLs ignored; NULL when all three are missing)
-        list_avg([{{ ext_sources | join(', ') }}]) as ext_source_mean,
-        list_min([{{ ext_sources | join(', ') }}]) as ext_source_min,
-        list_max([{{ ext_sources | join(', ') }}]) as ext_source_max,
-        list_stddev_pop([{{ ext_sources | join(', ') }}]) as ext_source_std,
+        {{ mean_of(ext_sources) }} as ext_source_mean,
+        {{ min_of(ext_sources) }} as ext_source_min,
+        {{ max_of(ext_sources) }} as ext_source_max,
+        {{ stddev_pop_of(ext_sources) }} as ext_source_std,
         ext_source_1 * ext_source_2 * ext_source_3 as ext_source_product,
         {{ count_missing(ext_sources) }} as ext_source_count_missing,
 

@@ -3,6 +3,10 @@
 -- the six history tables. Clients without rows in a history table get 0 in that table's *_count_* columns
 -- and NULL in its other aggregates.
 {%- set history_prefixes = ['bureau', 'previous', 'pos_cash', 'installments', 'credit_card'] %}
+{#- the relations joined below, in join order (read by the Spark SQL of zero_filled_history, macros/engines.sql) #}
+{%- set joined_relations = [ref('stg_applications'), ref('int_applications_enriched'), ref('int_bureau_aggregated_to_clients'),
+                            ref('int_previous_applications_aggregated_to_clients'), ref('int_pos_cash_aggregated_to_clients'),
+                            ref('int_installments_aggregated_to_clients'), ref('int_credit_card_aggregated_to_clients')] %}
 with
 
 applications as (
@@ -36,12 +40,12 @@ credit_cards as (
 joined as (
     select
         applications.*,
-        enriched.* exclude (client_id),
-        bureau.* exclude (client_id),
-        previous_applications.* exclude (client_id),
-        pos_cash.* exclude (client_id),
-        installments.* exclude (client_id),
-        credit_cards.* exclude (client_id)
+        {{ star_except('enriched', ref('int_applications_enriched'), ['client_id']) }},
+        {{ star_except('bureau', ref('int_bureau_aggregated_to_clients'), ['client_id']) }},
+        {{ star_except('previous_applications', ref('int_previous_applications_aggregated_to_clients'), ['client_id']) }},
+        {{ star_except('pos_cash', ref('int_pos_cash_aggregated_to_clients'), ['client_id']) }},
+        {{ star_except('installments', ref('int_installments_aggregated_to_clients'), ['client_id']) }},
+        {{ star_except('credit_cards', ref('int_credit_card_aggregated_to_clients'), ['client_id']) }}
     from applications
     left join enriched using (client_id)
     left join bureau using (client_id)
@@ -53,14 +57,7 @@ joined as (
 
 zero_filled as (
     -- no row in a history table means zero of everything it counts; each table's block starts with its counts
-    select
-        columns(lambda c: not regexp_matches(c, '^({{ history_prefixes | join('|') }})_')),
-        {%- for prefix in history_prefixes %}
-        coalesce(columns('^{{ prefix }}_count_'), 0),
-        columns(lambda c: regexp_matches(c, '^{{ prefix }}_') and not regexp_matches(c, '^{{ prefix }}_count_'))
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from joined
+    {{ zero_filled_history('joined', history_prefixes, joined_relations) }}
 )
 
 select * from zero_filled

@@ -10,9 +10,8 @@ test as (
 
 source as (
     -- test has no TARGET: the union by name leaves it NULL there
-    select * from train
-    union all by name
-    select * from test
+    {{- union_all_by_name(['train', 'test'], [source('raw', 'application_train'), source('raw', 'application_test')],
+                          added_columns=['split']) }}
 ),
 
 cleaned as (
