@@ -86,8 +86,10 @@ def api_world(synthetic_data: tuple[Path, Path], tmp_path_factory: pytest.TempPa
     try:
         model_version, trained_on = register_small_champion(duckdb_path, tracking)
     finally:
-        mlflow.set_tracking_uri(saved_uri)
-        if saved_env is not None:
+        mlflow.set_tracking_uri(saved_uri)  # which also sets MLFLOW_TRACKING_URI: put back what the caller had
+        if saved_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
             os.environ["MLFLOW_TRACKING_URI"] = saved_env
     assert trained_on == feature_version
     settings = Settings(duckdb_path=duckdb_path, mlflow_tracking_uri=tracking, reports_dir=root / "reports",

@@ -9,10 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from common.contracts.columns import load_spec
 from warehouse.load import LoadError
 from warehouse.load.cli import main
 from warehouse.load.parquet import export_parquet
-from warehouse.spec import load_spec
 
 ARROW = {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "VARCHAR": pa.string()}
 
