@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the database holding the alerts table (default: the event store).")
     alert_webhook: str | None = Field(None, description="URL that receives a JSON POST for every alert (optional).")
     api_url: str = Field("http://127.0.0.1:8000", description="Base URL of the running API (drift simulation).")
+    api_key: str | None = Field(None, description="The key of a principal, for the drift simulation against a running "
+                                                  "API (secret: never commit it).")
     # api/: scoring API (python -m api serve)
     api_host: str = Field("127.0.0.1", description="Interface the API listens on (loopback by default).")
     api_port: int = Field(8000, description="Port the API listens on.")

@@ -1,4 +1,5 @@
-"""`python -m monitoring drift|monitor|simulate`: drift report, monitoring of prediction events, drift simulation.
+"""`python -m monitoring drift|monitor|simulate|audit`: drift report, monitoring of prediction events, drift
+simulation, the audit log.
 
 Exit status: 0 = done and no alert, 1 = at least one alert raised (for schedulers), 2 = something is missing
 (no registered model, no feature store, no event table, API unreachable) or the simulation did not give the
@@ -76,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--running", action="store_true", help="use the API running at HC_API_URL")
     simulate.add_argument("--api-url", default=None, help="use the API running at this base URL")
     simulate.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
+    audit = sub.add_parser(
+        "audit", help="who saw a client, what a person looked at (the API's audit log)",
+        description="Read the append-only audit log of the events database (HC_EVENTS_URL): one row per request to "
+                    "the API's /v1/ routes (time, principal and role, method, route, client id or application hash, "
+                    "status, request id), oldest first. Filters combine.")
+    audit.add_argument("--client", type=int, default=None, help="only the requests about this client (SK_ID_CURR)")
+    audit.add_argument("--principal", default=None, help="only the requests of this principal")
+    audit.add_argument("--since", type=_time, default=None, help="from this time, ISO 8601 (UTC if no zone)")
+    audit.add_argument("--limit", type=int, default=10_000, help="at most this many (the most recent)")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     return parser
 
 
@@ -88,12 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     settings = get_settings()
     # the commands import MLflow and Evidently (seconds of start-up): only when one runs, so --help answers at once
+    from monitoring.audit import read_audit, render
     from monitoring.drift import run_drift
     from monitoring.events import Window
     from monitoring.monitor import run_monitor
     from monitoring.simulate import run_simulation
 
     try:
+        if args.command == "audit":
+            print(render(read_audit(settings.events_url, args.client, args.principal, args.since, args.limit), args.json))
+            return EXIT_OK
         if args.command == "drift":
             summary = run_drift(settings, args.top, args.html_max_mb)
             return EXIT_ALERT if args.fail_on_alert and summary["alerts"] else EXIT_OK

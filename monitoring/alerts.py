@@ -59,8 +59,10 @@ class AlertSink:
             response = httpx.post(self.webhook, content=json.dumps(webhook_payload(alert), default=str),
                                   headers={"Content-Type": "application/json"}, timeout=self.timeout_s)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
-            log.error("alert webhook %s failed: %s", self.webhook, exc)
+        except httpx.HTTPError as exc:  # the URL is a secret (it carries the token): never in a log line
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            log.error("alert webhook (HC_ALERT_WEBHOOK) failed: %s%s", type(exc).__name__,
+                      f", status {status}" if status else "")
             return False
         return True
 

@@ -27,7 +27,8 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from api.security import KeyConfigError, load_keys, new_key
+from api.events import EventStore
+from api.principals import PrincipalStore
 from common.settings import Settings
 from monitoring.events import Window
 from monitoring.markdown import render_simulation
@@ -111,14 +112,6 @@ class ApiClient:
         self.http.close()
 
 
-def api_key(settings: Settings) -> str | None:
-    """The first key the API accepts (HC_API_KEYS / HC_API_KEY_FILE), or None when none is configured."""
-    try:
-        return load_keys(settings)[0].decode()
-    except KeyConfigError:
-        return None
-
-
 def run_pass(settings: Settings, client: ApiClient, apps: pd.DataFrame, name: str,
              monitor: Callable[..., object]) -> dict:
     """Replay `apps`, then monitor exactly the events of this pass (by time window)."""
@@ -149,9 +142,10 @@ def verdict(unchanged: dict, drifted: dict) -> dict:
 
 
 class LocalApi:
-    """`python -m api serve` on a free loopback port, with its own event store; stopped by its process id."""
+    """`python -m api serve` on a free loopback port, with its own event store and its own principal
+    (`simulation`, an advisor: a posted application with a client id needs `client:read`); stopped by its pid."""
 
-    def __init__(self, settings: Settings, folder: Path, key: str) -> None:
+    def __init__(self, settings: Settings, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.events_path = (folder / "events.sqlite").resolve()
         for stale in folder.glob("events.sqlite*"):
@@ -161,8 +155,12 @@ class LocalApi:
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.events_url = f"sqlite:///{self.events_path}"
-        env = {**os.environ, "HC_EVENTS_URL": self.events_url, "HC_API_KEYS": key, "HC_API_HOST": "127.0.0.1"}
-        env.pop("HC_API_KEY_FILE", None)
+        store = EventStore(self.events_url)
+        self.key = PrincipalStore(store.engine).add("simulation", "advisor")
+        store.dispose()
+        env = {**os.environ, "HC_EVENTS_URL": self.events_url, "HC_API_HOST": "127.0.0.1"}
+        for shared in ("HC_API_KEYS", "HC_API_KEY_FILE"):
+            env.pop(shared, None)
         self.log_path = folder / "api.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 (kept open for the child's lifetime)
         self.process = subprocess.Popen([sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port",
@@ -208,17 +206,17 @@ def run_simulation(settings: Settings, monitor: Callable[..., object], n_clients
     folder = Path(settings.reports_dir) / "simulate"
     server = None
     if api_url:
-        key = api_key(settings)
-        if key is None:
-            raise LookupError("no API key configured: set HC_API_KEYS (or HC_API_KEY_FILE) to a key the API accepts")
-        client = ApiClient(api_url, key, concurrency)
+        if not settings.api_key:
+            raise LookupError("no key to call the running API: set HC_API_KEY to the key of a principal with the "
+                              "scopes score and client:read (`python -m api principals add simulation --role "
+                              "advisor`)")
+        client = ApiClient(api_url, settings.api_key, concurrency)
         health = client.healthy()
         if health is None:
             raise ConnectionError(f"no API answers at {api_url}/health")
     else:
-        key = api_key(settings) or new_key()
-        server = LocalApi(settings, folder, key)
-        client = ApiClient(server.url, key, concurrency)
+        server = LocalApi(settings, folder)
+        client = ApiClient(server.url, server.key, concurrency)
         settings = settings.model_copy(update={"events_url": server.events_url, "alerts_url": None})
     try:
         health = server.wait(client, start_timeout_s) if server else health

@@ -47,8 +47,10 @@ def test_no_alert_writes_nothing(tmp_path, webhook) -> None:
 
 def test_an_unreachable_webhook_is_logged_and_the_alert_still_recorded(tmp_path, caplog) -> None:
     db = f"sqlite:///{tmp_path / 'events.sqlite'}"
-    dead = "http://127.0.0.1:9/hook"  # discard port: nothing listens
-    with caplog.at_level(logging.WARNING, logger="monitoring.alerts"):
+    dead = "http://127.0.0.1:9/services/T000/B000/secret-token-0123"  # discard port: nothing listens
+    with caplog.at_level(logging.DEBUG):
         AlertSink(db, dead, timeout_s=1.0).emit([ALERT], "monitor")
     assert len(read_alerts(db)) == 1
-    assert any(r.levelno == logging.ERROR and "webhook" in r.getMessage() for r in caplog.records)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == ["alert webhook (HC_ALERT_WEBHOOK) failed: ConnectError"]
+    assert "secret-token" not in caplog.text and "127.0.0.1:9" not in caplog.text  # the URL is a secret

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from api.events import Event, EventStore
+from api.events import AuditRecord, Event, EventStore
 from api.schemas import ScoreRequest
 from common.settings import Settings
 from monitoring import monitor as monitor_module
@@ -56,8 +56,11 @@ class StandInApi(BaseHTTPRequestHandler):
         numbers = pd.DataFrame([features]).drop(columns="name_education_type").astype(float)
         p = float(world.probability(numbers).iloc[0])
         decision = "refuse" if p >= world.THRESHOLD else "accept"
-        self.server.store.append(Event(uuid.uuid4().hex, "POST /v1/score", request.client_id, "hash", features, p,
-                                       decision, world.THRESHOLD, "credit-scoring", "7", "fv_test", 1.0))
+        request_id = uuid.uuid4().hex
+        self.server.store.record(
+            AuditRecord(request_id, "simulation", "advisor", "POST", "/v1/score", request.client_id, "hash", 200),
+            Event(request_id, "POST /v1/score", request.client_id, "hash", features, p, decision, world.THRESHOLD,
+                  "credit-scoring", "7", "fv_test", 1.0, "simulation"))
         self._send(200, {"client_id": request.client_id, "probability_default": p, "threshold": world.THRESHOLD,
                          "decision": "refused" if decision == "refuse" else "accepted"})
 
@@ -89,7 +92,7 @@ def test_unchanged_replay_is_quiet_and_drifted_replay_alerts(tmp_path, stand_in_
     test = world.applicants(rng, 600, 200_001)
     world.write_feature_store(tmp_path / "features.duckdb", train, test)
     monkeypatch.setattr(monitor_module, "load_champion", lambda settings: world.champion(train.sample(1000, random_state=0)))
-    settings = Settings(duckdb_path=tmp_path / "features.duckdb", reports_dir=tmp_path / "reports", api_keys=KEY,
+    settings = Settings(duckdb_path=tmp_path / "features.duckdb", reports_dir=tmp_path / "reports", api_key=KEY,
                         events_url=events_url, alert_webhook=hook_url, oracle_path=tmp_path / "no-labels.csv")
 
     outcome = run_simulation(settings, monitor_module.run_monitor, n_clients=400, seed=1, api_url=api_url, concurrency=4)
