@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
 
 import uvicorn
 
-from api.events import EventStore
-from api.principals import ROLE_SCOPES, PrincipalError, PrincipalStore
+from api.principals import (
+    DEV_ADVISOR,
+    ROLE_SCOPES,
+    PrincipalError,
+    development_advisor,
+    principal_store,
+    seed_record,
+)
 from api.registry import ModelLoadError, export_model
 from api.security import KeyConfigError, load_keys
-from common.settings import Settings, get_settings
+from common.settings import get_settings
 
 DEFAULT_EXPORT = Path("data/models/champion")
-DEV_ADVISOR = "dev-advisor"
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
@@ -30,22 +36,6 @@ def log_config(level: str = "INFO") -> dict:
                         "alembic": {"level": "WARNING"}}}
 
 
-def principal_store(settings: Settings) -> PrincipalStore:
-    """The principals of the events database HC_EVENTS_URL (its tables created when missing)."""
-    return PrincipalStore(EventStore(settings.events_url).engine)
-
-
-def development_principal(settings: Settings) -> str | None:
-    """In development, when nobody can call the API (no principal, no HC_API_KEYS): add the advisor `dev-advisor`
-    and return its key, shown once. None otherwise (production never creates or prints a key)."""
-    if settings.env == "production" or settings.api_keys or settings.api_key_file:
-        return None
-    store = principal_store(settings)
-    if store.count_active() > 0:
-        return None
-    return store.add(DEV_ADVISOR, "advisor")
-
-
 def serve(args: argparse.Namespace) -> int:
     """Run uvicorn with the app factory; in development a first advisor is created (and its key printed) when
     nobody can call the API yet."""
@@ -56,11 +46,10 @@ def serve(args: argparse.Namespace) -> int:
         except KeyConfigError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    key = development_principal(settings)
+    key = development_advisor(settings)
     if key is not None:
-        print(f"No principal yet: development advisor {DEV_ADVISOR!r} added to {settings.events_url.split('///')[-1]};"
-              f" its key (shown once; `python -m api principals rotate {DEV_ADVISOR}` gives a new one):\n  {key}",
-              flush=True)
+        print(f"No principal yet: development advisor {DEV_ADVISOR!r} added to the events database; its key (shown "
+              f"once; `python -m api principals rotate {DEV_ADVISOR}` gives a new one):\n  {key}", flush=True)
     host, port = args.host or settings.api_host, args.port or settings.api_port
     workers = args.workers or settings.api_workers
     print(f"Serving on http://{host}:{port} ({workers} worker(s)); docs at http://{host}:{port}/docs", flush=True)
@@ -84,8 +73,9 @@ def export(args: argparse.Namespace) -> int:
 
 
 def principals(args: argparse.Namespace) -> int:
-    """add | list | revoke | rotate: the principals of HC_EVENTS_URL; keys printed alone on the last line."""
-    store = principal_store(get_settings())
+    """add | seed | list | revoke | rotate: the principals of HC_EVENTS_URL; keys printed alone on the last line."""
+    # seed needs no database: the record goes into HC_PRINCIPALS_SEED
+    store = None if args.action == "seed" else principal_store(get_settings())
     try:
         if args.action == "add":
             scopes = [s.strip() for s in args.scopes.split(",") if s.strip()] if args.scopes else None
@@ -95,6 +85,13 @@ def principals(args: argparse.Namespace) -> int:
         elif args.action == "rotate":
             key = store.rotate(args.name)
             print(f"principal {args.name!r}: new key (the old one stops working now), shown once:", flush=True)
+            print(key)
+        elif args.action == "seed":
+            scopes = [s.strip() for s in args.scopes.split(",") if s.strip()] if args.scopes else None
+            record, key = seed_record(args.name, args.role, scopes, args.subject)
+            print("HC_PRINCIPALS_SEED record (a list of these; hashes only):", flush=True)
+            print(json.dumps([record]))
+            print("its key, shown once:")
             print(key)
         elif args.action == "revoke":
             store.revoke(args.name)
@@ -126,11 +123,13 @@ def _principals_parser(sub: argparse._SubParsersAction) -> None:
                                         f"database HC_EVENTS_URL. Roles and their scopes: {roles}. A key is printed "
                                         "once, alone on the last line, and stored only as a salted scrypt hash.")
     actions = parser.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add a principal and print its key")
-    add.add_argument("name", help="unique name (letters, digits, . _ @ + -), e.g. an e-mail or an application")
-    add.add_argument("--role", required=True, choices=sorted(ROLE_SCOPES), help="the role, which sets the scopes")
-    add.add_argument("--scopes", help="narrower scopes than the role's, comma-separated (e.g. score,client:read)")
-    add.add_argument("--subject", help="identity at the sign-in provider (e-mail of the ID token) bound to it")
+    for action, text in (("add", "add a principal and print its key"),
+                         ("seed", "print a principal as a HC_PRINCIPALS_SEED record (no database) and its key")):
+        add = actions.add_parser(action, help=text)
+        add.add_argument("name", help="unique name (letters, digits, . _ @ + -), e.g. an e-mail or an application")
+        add.add_argument("--role", required=True, choices=sorted(ROLE_SCOPES), help="the role, which sets the scopes")
+        add.add_argument("--scopes", help="narrower scopes than the role's, comma-separated (e.g. score,client:read)")
+        add.add_argument("--subject", help="identity at the sign-in provider (e-mail of the ID token) bound to it")
     actions.add_parser("list", help="every principal (never a key)")
     for action, text in (("revoke", "revoke a principal: its key stops working on the next request"),
                          ("rotate", "give a principal a new key and print it (the old one stops working)")):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -26,7 +27,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from api.events import EventStore
 from common.contracts.events import PRINCIPALS
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 }
 SCOPES = frozenset().union(*ROLE_SCOPES.values())
 DEV_PRINCIPAL = "dev"
+DEV_ADVISOR = "dev-advisor"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 KEY_PATTERN = re.compile(r"^hc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # 32 MiB, tens of milliseconds
@@ -105,6 +109,38 @@ def scopes_for(role: str, scopes: list[str] | None = None) -> frozenset[str]:
     return frozenset(scopes)
 
 
+def seed_record(name: str, role: str, scopes: list[str] | None = None, subject: str | None = None,
+                key: str | None = None) -> tuple[dict, str]:
+    """(a principal as HC_PRINCIPALS_SEED holds it: its key's id and hash, never the key; the key). A new random
+    key unless one is given."""
+    if not NAME_PATTERN.match(name) or name == DEV_PRINCIPAL:
+        raise PrincipalError(f"invalid principal name {name!r}")
+    key = key or new_key()[0]
+    match = KEY_PATTERN.match(key)
+    if match is None:
+        raise PrincipalError("a key is hc_<12 hex>_<43 characters>: give none to get a new one")
+    record = {"name": name, "role": role, "scopes": sorted(scopes_for(role, scopes)), "subject": subject,
+              "key_id": match.group(1), "key_hash": hash_secret(match.group(2))}
+    return record, key
+
+
+def parse_seed(text: str) -> list[dict]:
+    """The records of HC_PRINCIPALS_SEED (a JSON list).
+
+    Raises:
+        PrincipalError: naming what is wrong.
+    """
+    try:
+        records = json.loads(text)
+    except ValueError as error:
+        raise PrincipalError(f"HC_PRINCIPALS_SEED is not JSON: {error}") from None
+    needed = {"name", "role", "key_id", "key_hash"}
+    if not isinstance(records, list) or not all(isinstance(r, dict) and needed <= set(r) for r in records):
+        raise PrincipalError("HC_PRINCIPALS_SEED must be a JSON list of {name, role, key_id, key_hash[, scopes, "
+                             "subject]} (`python -m api principals seed NAME --role ROLE` writes one)")
+    return records
+
+
 def _row_principal(row: Any) -> Principal:
     return Principal(row.name, row.role, frozenset(row.scopes.split()), row.id)
 
@@ -134,6 +170,25 @@ class PrincipalStore:
             raise PrincipalError(f"a principal named {name!r} (or bound to that identity) already exists") from None
         log.info("principal %s added (role %s, scopes %s)", name, role, row["scopes"])
         return key
+
+    def seed(self, records: list[dict]) -> list[str]:
+        """Insert the principals of `records` (`seed_record`: hashes, never keys) that are not there yet, by name;
+        returns the names added. For hosts whose events database starts empty (a container without a volume)."""
+        added = []
+        with self.engine.begin() as con:
+            present = set(con.execute(sa.select(PRINCIPALS.c.name)).scalars())
+            for record in records:
+                if record["name"] in present:
+                    continue
+                granted = scopes_for(record["role"], record.get("scopes"))
+                con.execute(PRINCIPALS.insert(), {
+                    "name": record["name"], "role": record["role"], "scopes": " ".join(sorted(granted)),
+                    "key_id": record["key_id"], "key_hash": record["key_hash"], "subject": record.get("subject"),
+                    "created_at": datetime.now(UTC)})
+                added.append(record["name"])
+        if added:
+            log.info("principals seeded: %s", ", ".join(added))
+        return added
 
     def list(self) -> list[dict]:
         """Every principal (never a key or its hash), oldest first."""
@@ -205,3 +260,19 @@ class PrincipalStore:
         for dev_key in self.dev_keys:
             found |= hmac.compare_digest(given, dev_key)
         return Principal(DEV_PRINCIPAL, "service", ROLE_SCOPES["service"]) if found else None
+
+
+def principal_store(settings: Settings) -> PrincipalStore:
+    """The principals of the events database HC_EVENTS_URL (its tables created when missing)."""
+    return PrincipalStore(EventStore(settings.events_url).engine)
+
+
+def development_advisor(settings: Settings) -> str | None:
+    """In development, when nobody can call the API (no principal, no HC_API_KEYS): add the advisor `dev-advisor`
+    and return its key, to be shown once. None otherwise: production never creates or prints a key."""
+    if settings.env == "production" or settings.api_keys or settings.api_key_file:
+        return None
+    store = principal_store(settings)
+    if store.count_active() > 0:
+        return None
+    return store.add(DEV_ADVISOR, "advisor")

@@ -19,7 +19,7 @@ from api.access import Guard, RateLimitConfigError, parse_rate_limits
 from api.events import EventStore
 from api.features import ApplicationFeatures, FeatureLogicError, build_query, load_manifest
 from api.population import Population
-from api.principals import PrincipalStore
+from api.principals import PrincipalError, PrincipalStore, parse_seed
 from api.registry import LoadedModel, ModelLoadError, load_model
 from api.runtime import ModelRuntime
 from api.security import KeyConfigError, load_keys
@@ -166,6 +166,11 @@ def build_guard(settings: Settings, events: EventStore) -> Guard:
     except (KeyConfigError, RateLimitConfigError) as error:
         raise StartupError(str(error)) from None
     principals = PrincipalStore(events.engine, dev_keys)
+    if settings.principals_seed:
+        try:
+            principals.seed(parse_seed(settings.principals_seed))
+        except PrincipalError as error:
+            raise StartupError(str(error)) from None
     if not dev_keys and principals.count_active() == 0:
         raise StartupError("no principal can call the API: add one (`python -m api principals add NAME --role "
                            "ROLE`, in the events database HC_EVENTS_URL)"

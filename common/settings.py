@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     api_keys: str = Field("", description="Development only: shared X-API-Key values, comma-separated, acting as the "
                                           "`service` principal `dev` (secret: never commit them).")
     api_key_file: Path | None = Field(None, description="Development only: file with one shared key per line (# comments).")
+    principals_seed: str | None = Field(
+        None, description="JSON list of principals (names, roles, key ids and key hashes, never keys) added at start "
+                          "when missing: for an events database that starts empty, e.g. a container without a "
+                          "volume (`python -m api principals seed NAME --role ROLE` writes a record).")
     rate_limits: str = Field(
         "score=1200/minute,read=1200/minute,population=60/minute,decisions=600/minute,admin=60/minute",
         description="Requests per principal and kind of route, counted across workers: kind=N/minute (or /second, "

@@ -25,6 +25,8 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from common.contracts.feature_versions import ID, SPLIT, resolve
+from common.contracts.pseudonyms import COLUMN as PSEUDONYM
+from common.contracts.pseudonyms import pseudonymize, read_key
 from common.contracts.registry import GLOBAL_IMPORTANCE, HOLDOUT_PREDICTIONS, tracking_uri
 from common.settings import Settings
 from monitoring.labels import performance
@@ -43,7 +45,7 @@ class Champion:
     threshold: float
     feature_version: str
     importance: pd.DataFrame  # feature, mean_abs_shap (most important first)
-    holdout: pd.DataFrame  # client_id, target, probability
+    holdout: pd.DataFrame  # client_pseudonym (client_id for runs before pseudonyms), target, probability
     tags: dict = field(default_factory=dict)
 
     def top_features(self, k: int) -> list[str]:
@@ -109,8 +111,12 @@ def read_clients(db_path: Path, version: str | None, split: str, columns: list[s
 def reference_frame(settings: Settings, champion: Champion, features: list[str]) -> pd.DataFrame:
     """Train clients on `features`, with the holdout probability where the client was in the holdout."""
     train = read_clients(settings.duckdb_path, champion.feature_version, "train", features)
-    scores = champion.holdout[[ID, SCORE]].drop_duplicates(ID)
-    frame = train.merge(scores, on=ID, how="left")
+    on = PSEUDONYM if PSEUDONYM in champion.holdout else ID  # runs logged before pseudonyms carry client ids
+    if on == PSEUDONYM:
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            train[PSEUDONYM] = pseudonymize(train[ID], read_key(con))
+    scores = champion.holdout[[on, SCORE]].drop_duplicates(on)
+    frame = train.merge(scores, on=on, how="left").drop(columns=[PSEUDONYM], errors="ignore")
     n_scored = int(frame[SCORE].notna().sum())
     if n_scored < len(scores):
         log.warning("%d holdout clients are not in feature version %s", len(scores) - n_scored,

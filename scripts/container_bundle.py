@@ -12,6 +12,11 @@ The API image carries no warehouse, no MLflow database and no dbt project, only 
 
 Before it is published the bundle is served once in-process (the API's own start-up checks on it: signature,
 dbt SQL reproducing the snapshot, fast path reproducing the scorer), so a bundle that would not serve is never written.
+
+A bundle holds client rows, so an image that carries one (and is pushed to a registry) may carry only generated
+data: the bundle is refused when the warehouse's load manifest shows a file the generator did not write, unless
+`--real-data` says so; such a bundle is marked `mount_only` and `make container-images` refuses to bake it: mount it
+at run time (`-v .../serving-bundle:/srv/bundle:ro`).
 """
 
 from __future__ import annotations
@@ -98,19 +103,39 @@ def write_snapshot(source: Path, target: Path, version: FeatureVersion, history:
     return rows
 
 
+def data_origins(duckdb_path: Path) -> dict[str, str]:
+    """File -> origin (`synthetic` or `external`) of the warehouse's last load (`external` when not recorded)."""
+    with open_warehouse(duckdb_path) as con:
+        columns = {r[0] for r in con.execute("describe raw._load_manifest").fetchall()}
+        select = "origin" if "origin" in columns else "'external'"
+        return dict(con.execute(f"select file_name, {select} from raw._load_manifest order by 1").fetchall())
+
+
+def check_data(duckdb_path: Path, real_data: bool) -> bool:
+    """True when the bundle may be baked into an image (generated data only); SystemExit when it holds real data
+    and `--real-data` was not given."""
+    external = sorted(f for f, origin in data_origins(duckdb_path).items() if origin != "synthetic")
+    if external and not real_data:
+        raise SystemExit(f"refusing to write a serving bundle from data the generator did not write ({', '.join(external)}"
+                         "): a bundle is meant for an image, and an image must not carry real client rows. Pass "
+                         "--real-data to write one to mount at run time (never baked into an image).")
+    return not external
+
+
 def check_serves(folder: Path) -> None:
     """Start the API's service on the bundle alone (every start-up check), then release it."""
     with tempfile.TemporaryDirectory(prefix="hc-bundle-check-") as scratch:
         settings = Settings(model_dir=folder / CHAMPION, duckdb_path=folder / WAREHOUSE,
-                            dbt_manifest_path=folder / MANIFEST, api_keys="bundle-check-key-0123456789",
+                            dbt_manifest_path=folder / MANIFEST,
                             api_cache_dir=Path(scratch) / "cache", events_url=f"sqlite:///{scratch}/events.sqlite")
         service = build_service(settings)
         service.close()
 
 
-def build_bundle(settings: Settings, out: Path) -> dict:
+def build_bundle(settings: Settings, out: Path, real_data: bool = False) -> dict:
     """Write the bundle into `out` (replaced atomically once it has served). Returns its description."""
     out = Path(out)
+    bakeable = check_data(settings.duckdb_path, real_data)
     staging = out.with_name(out.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -126,7 +151,8 @@ def build_bundle(settings: Settings, out: Path) -> dict:
     facts = json.loads((model_dir / REGISTRY_FILE).read_text(encoding="utf-8"))
     description = {"created_at": datetime.now(tz=UTC).isoformat(), "model_name": facts["name"],
                    "model_version": facts["version"], "feature_version": version.feature_version,
-                   "tables": rows, "bytes": sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())}
+                   "tables": rows, "bytes": sum(p.stat().st_size for p in staging.rglob("*") if p.is_file()),
+                   "data": "synthetic" if bakeable else "real", "mount_only": not bakeable}
     (staging / "bundle.json").write_text(json.dumps(description, indent=2), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
@@ -141,12 +167,15 @@ def main(argv: list[str] | None = None) -> int:
                     "HC_MODEL_NAME@HC_MODEL_ALIAS at HC_MLFLOW_TRACKING_URI), a DuckDB snapshot of its feature "
                     "version taken from HC_DUCKDB_PATH, and the dbt manifest (HC_DBT_MANIFEST_PATH).")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"destination folder (default {DEFAULT_OUT})")
+    parser.add_argument("--real-data", action="store_true",
+                        help="allow data the generator did not write (real clients): the bundle is marked mount_only "
+                             "and is never baked into an image")
     args = parser.parse_args(argv)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("mlflow", "alembic", "api"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    description = build_bundle(get_settings(), args.out)
+    description = build_bundle(get_settings(), args.out, args.real_data)
     print(f"serving bundle in {args.out}: {description['model_name']} version {description['model_version']}, "
           f"feature version {description['feature_version']}, {description['bytes'] / 1e6:.1f} MB")
     return 0

@@ -49,8 +49,10 @@ def space_url(api, repo_id: str) -> str:
 
 def publish(api, repo_id: str, image: str, port: int, title: str, secrets: dict[str, str],
             variables: dict[str, str]) -> str:
-    """Create the Space if needed, set its secrets and variables, commit README + Dockerfile. Returns the commit."""
-    api.create_repo(repo_id, repo_type="space", space_sdk="docker", exist_ok=True)
+    """Create the Space if needed (private: it serves client data), keep it private, set its secrets and variables,
+    commit README + Dockerfile. Returns the commit."""
+    api.create_repo(repo_id, repo_type="space", space_sdk="docker", exist_ok=True, private=True)
+    api.update_repo_settings(repo_id, repo_type="space", private=True)  # a Space made public by hand goes private
     for key, value in secrets.items():
         api.add_space_secret(repo_id, key, value)
     for key, value in variables.items():

@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (ROOT / args.bundle / "bundle.json").is_file():
         parser.error(f"{args.bundle} holds no serving bundle: run `make serving-bundle` first")
+    if json.loads((ROOT / args.bundle / "bundle.json").read_text(encoding="utf-8")).get("mount_only"):
+        parser.error(f"{args.bundle} holds real client data (written with --real-data): it is never baked into an "
+                     "image; mount it at run time instead (README, Run with containers)")
     engine = Engine.from_env()
     seconds = build_all(engine, args.bundle, args.base)
     for key, image in images().items():

@@ -1,15 +1,16 @@
 """Serve the product together: the scoring API, the advisor dashboard and the MLflow UI, until Ctrl-C.
 
-Started by `make run` after the data, features and model are built (or by `make up` alone). When no API key is
-configured (HC_API_KEYS / HC_API_KEY_FILE), a development key is generated for this run and given to both the API
-and the dashboard. Each service logs to reports/logs/<service>.log; the three addresses are printed once all answer.
+Started by `make run` after the data, features and model are built (or by `make up` alone). In development, when
+nobody can call the API yet (no principal in the events database, no HC_API_KEYS), the advisor `dev-advisor` is
+added and its key printed, once: the key to sign in to the dashboard with. Keys are never printed otherwise (and
+never in production). The dashboard gets no key: each person signs in. Each service logs to
+reports/logs/<service>.log; the three addresses are printed once all answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from api.principals import DEV_ADVISOR, development_advisor
 from common.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,13 +52,10 @@ def main() -> None:
     args = parser.parse_args()
     settings = get_settings()
     env = dict(os.environ)
-    key = settings.api_keys.split(",")[0].strip() if settings.api_keys else ""
-    if not key and not settings.api_key_file:
-        key = secrets.token_urlsafe(24)
-        env["HC_API_KEYS"] = key
+    key = development_advisor(settings)
     api_url = f"http://{settings.api_host}:{settings.api_port}"
-    env.update({"HC_API_URL": api_url, "HC_API_KEY": env.get("HC_API_KEY", key),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
+    env.update({"HC_API_URL": api_url, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
+    env.pop("HC_API_KEY", None)  # the dashboard calls the API as the person signed in, never with a shared key
     tracking = subprocess.run([sys.executable, "-m", "training", "--print-tracking-uri"], cwd=ROOT, env=env,
                               capture_output=True, text=True, check=True).stdout.strip()
     commands = {
@@ -74,12 +73,17 @@ def main() -> None:
         _wait(f"{api_url}/health", procs["api"], "the API", 60)
         _wait(f"http://127.0.0.1:{args.dashboard_port}/_stcore/health", procs["dashboard"], "the dashboard", 60)
         _wait(f"http://127.0.0.1:{args.mlflow_port}/health", procs["mlflow"], "the MLflow UI", 90)
-        print(f"\nAPI        {api_url}/docs   (X-API-Key: {env['HC_API_KEY'] or 'from HC_API_KEY_FILE'})")
+        print(f"\nAPI        {api_url}/docs")
         print(f"Dashboard  http://127.0.0.1:{args.dashboard_port}")
         print(f"MLflow UI  http://127.0.0.1:{args.mlflow_port}")
         drift = settings.reports_dir / "drift.md"
         if drift.exists():
             print(f"Drift      {drift} (train vs test clients; HTML beside it)")
+        if key is not None:
+            print(f"Key of the development advisor {DEV_ADVISOR!r} (sign in to the dashboard with it; X-API-Key for the "
+                  f"API; shown once):\n           {key}")
+        else:
+            print("Sign in with your own key (`python -m api principals add NAME --role advisor` gives one).")
         print(f"Logs in {logs}/. Ctrl-C stops all three.", flush=True)
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)

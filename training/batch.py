@@ -32,9 +32,9 @@ import pyarrow.parquet as pq
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from common.contracts.feature_versions import resolve
+from common.contracts.registry import tracking_uri
 from common.settings import Settings, get_settings
-from training.data import resolve_version
-from training.register import tracking_uri
 
 logger = logging.getLogger("training.batch")
 KEY = "client_id"
@@ -97,7 +97,7 @@ def default_duckdb_table(duckdb_path: Path, champion: Champion) -> str:
     """The published table of the feature version the champion was trained on (else the latest valid one)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         try:
-            return resolve_version(con, champion.feature_version).table
+            return resolve(con, champion.feature_version).snapshot
         except (LookupError, duckdb.Error) as error:
             raise BatchError(f"no feature table for {champion.feature_version or 'the latest version'} in "
                              f"{duckdb_path}: {error}") from None

@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from common.contracts.feature_versions import ID, SPLIT, TARGET, FeatureVersion, resolve
+from common.contracts.pseudonyms import pseudonymize, read_key
 
 GENDER_COLUMNS = ("code_gender", "gender")
 AGE_COLUMNS = ("age_years", "age", "days_birth")
@@ -33,6 +34,7 @@ class TrainingData:
     categorical: list[str]
     fingerprint: str
     attributes: pd.DataFrame
+    pseudonyms: np.ndarray  # of the client ids: what artefacts carry (`common/contracts/pseudonyms.py`)
 
 
 def frame_fingerprint(df: pd.DataFrame) -> str:
@@ -78,13 +80,15 @@ def load_training_data(db_path: Path, version: str | None = None) -> TrainingDat
         fv = resolve(con, version)
         df = con.sql(f"select * from {fv.snapshot} where {SPLIT} = 'train' order by {ID}").df()
         attributes = _attributes(con, df, fv)
+        pseudonyms = np.array(pseudonymize(df[ID], read_key(con)))
     numeric, categorical = split_columns(df)
     X = df[numeric + categorical].copy()
     X[numeric] = X[numeric].astype("float64")
     for c in categorical:
         X[c] = X[c].astype(object).where(X[c].notna(), None)
     y = df[TARGET].to_numpy(dtype=np.int64)
-    return TrainingData(X, y, df[ID].to_numpy(), fv, numeric, categorical, frame_fingerprint(df), attributes)
+    return TrainingData(X, y, df[ID].to_numpy(), fv, numeric, categorical, frame_fingerprint(df), attributes,
+                        pseudonyms)
 
 
 def holdout_split(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -71,6 +71,14 @@ def signature_for(scorer: CreditScorer, example: pd.DataFrame) -> ModelSignature
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 
+def synthetic_example(X: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
+    """The model's input example: one made-up row, not a client's. The median of every numeric feature and the
+    most frequent value of every text feature over the development clients (a statistic of many)."""
+    row = {c: float(X[c].median()) if X[c].notna().any() else None for c in numeric}
+    row |= {c: (X[c].mode(dropna=True).iloc[0] if X[c].notna().any() else None) for c in categorical}
+    return pd.DataFrame([row], columns=numeric + categorical)
+
+
 def register_champion(scorer: CreditScorer, example: pd.DataFrame, version_tags: dict,
                       name: str = MODEL_NAME, alias: str = CHAMPION) -> tuple[str, str]:
     """Log the scorer in the active run, register it and move the alias to it.

@@ -16,7 +16,8 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from common.contracts.registry import tracking_uri
+from common.contracts.pseudonyms import COLUMN as PSEUDONYM
+from common.contracts.registry import HOLDOUT_PREDICTIONS, tracking_uri
 from common.settings import Settings
 from training import card, plots
 from training.calibration import CalibrationChoice, calibration_metrics, choose
@@ -29,7 +30,14 @@ from training.explain import BASE, Explainer
 from training.fold_pool import FoldPool
 from training.folds import SearchContext
 from training.leakage import check_leakage
-from training.register import finite, git_commit, log_candidate, register_champion, setup_experiment
+from training.register import (
+    finite,
+    git_commit,
+    log_candidate,
+    register_champion,
+    setup_experiment,
+    synthetic_example,
+)
 from training.registered_model import CreditScorer
 from training.search import CVResult, best_of, coarse, refine_top
 
@@ -218,10 +226,12 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         version_tags = {**tags, "cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp,
                         "cost_ratio": settings.cost_fn / settings.cost_fp, "candidate": best.candidate.name,
                         "calibration": calibrated.method, "run_id": parent.info.run_id}
-        model_version, uri = register_champion(scorer, ctx.X_hold.head(5), version_tags)
+        model_version, uri = register_champion(scorer, synthetic_example(ctx.X, data.numeric, data.categorical),
+                                               version_tags)
         tmp_dir = Path(tmp)
-        pd.DataFrame({"client_id": data.client_ids[hold], "target": ctx.y_hold, "probability": p_hold}).to_csv(
-            tmp_dir / "holdout_predictions.csv", index=False)
+        # pseudonyms, never client ids, in a published artefact
+        pd.DataFrame({PSEUDONYM: data.pseudonyms[hold], "target": ctx.y_hold, "probability": p_hold}).to_csv(
+            tmp_dir / HOLDOUT_PREDICTIONS, index=False)
         scorer.global_importance().to_csv(tmp_dir / "global_importance.csv", index=False)
         leakage.to_csv(tmp_dir / "leakage.csv", index=False)
         summary = {

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
-from common.contracts.registry import CHAMPION, MODEL_NAME
+from common.contracts.pseudonyms import COLUMN as PSEUDONYM
+from common.contracts.registry import CHAMPION, HOLDOUT_PREDICTIONS, MODEL_NAME
 from common.settings import Settings
 from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
 from training.registered_model import CreditScorer
@@ -82,6 +83,11 @@ class Split:
     def hold_ids(self) -> np.ndarray:
         return self.data.client_ids[self.hold]
 
+    @property
+    def hold_pseudonyms(self) -> np.ndarray:
+        """What the champion's run records of the holdout clients (`holdout_predictions.csv`)."""
+        return self.data.pseudonyms[self.hold]
+
 
 def _artifact(run_id: str, path: str) -> Path:
     return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path))
@@ -94,7 +100,7 @@ def load_champion(name: str = MODEL_NAME, alias: str = CHAMPION) -> Champion:
     run = client.get_run(version.run_id)
     scorer = mlflow.pyfunc.load_model(f"models:/{name}@{alias}").unwrap_python_model()
     summary = json.loads(_artifact(run.info.run_id, "training_summary.json").read_text())
-    predictions = pd.read_csv(_artifact(run.info.run_id, "holdout_predictions.csv"))
+    predictions = pd.read_csv(_artifact(run.info.run_id, HOLDOUT_PREDICTIONS))
     log.info("champion %s@%s: version %s, run %s, %s", name, alias, version.version, run.info.run_id,
              summary["champion"]["name"])
     return Champion(str(version.version), run.info.run_id, scorer, dict(run.data.params), dict(run.data.metrics),
@@ -114,8 +120,8 @@ def rebuild_split(settings: Settings, champion: Champion) -> Split:
     dev, hold = holdout_split(data.y, float(champion.params["holdout_share"]), champion.seed)
     folds = cv_folds(data.y[dev], int(champion.params["n_splits"]), champion.seed)
     split = Split(data, dev, hold, folds, float(champion.params["cost_fn"]), float(champion.params["cost_fp"]))
-    recorded = champion.holdout_predictions["client_id"].to_numpy()
-    if not np.array_equal(np.sort(recorded), np.sort(split.hold_ids)):
+    recorded = champion.holdout_predictions[PSEUDONYM].to_numpy()
+    if not np.array_equal(np.sort(recorded), np.sort(split.hold_pseudonyms)):
         raise ComparisonError("the rebuilt holdout is not the champion's (holdout_predictions.csv)")
     if (split.cost_fn, split.cost_fp) != (settings.cost_fn, settings.cost_fp):
         log.warning("settings cost %g/%g differ from the champion's %g/%g: the champion's is used",

@@ -14,6 +14,7 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from common.contracts.pseudonyms import COLUMN as PSEUDONYM
 from common.contracts.registry import tracking_uri
 from common.settings import Settings
 from watch import compare, ebm, report, table
@@ -55,7 +56,8 @@ def _fit_ebm(split: Split, profile: PocProfile, seed: int) -> tuple[list[ebm.Ebm
 
 def _champion_probabilities(champion: Champion, split: Split) -> np.ndarray:
     p = champion.scorer.predict_proba(split.X_hold)
-    recorded = champion.holdout_predictions.set_index("client_id")["probability"].reindex(split.hold_ids).to_numpy()
+    recorded = (champion.holdout_predictions.set_index(PSEUDONYM)["probability"].reindex(split.hold_pseudonyms)
+                .to_numpy())
     if not np.allclose(p, recorded, rtol=0, atol=1e-9):
         raise ComparisonError("the registered model does not reproduce its run's holdout probabilities")
     return p

@@ -17,7 +17,7 @@ from training.calibration import fit as fit_calibration
 from training.candidates import Candidate, build_pipeline, skewed_columns
 from training.data import load_training_data
 from training.explain import Explainer
-from training.register import register_champion, setup_experiment
+from training.register import register_champion, setup_experiment, synthetic_example
 from training.registered_model import CreditScorer
 
 LGBM_PARAMS = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 40,
@@ -53,5 +53,6 @@ def register_small_champion(duckdb_path: Path, tracking_uri: str, feature_versio
         mlflow.log_metrics({"champion_holdout_roc_auc": 0.75, "champion_holdout_cost_per_applicant": 0.5,
                             "champion_holdout_recall": 0.6, "champion_holdout_precision": 0.2,
                             "champion_holdout_approval_rate": 0.5})
-        version, _ = register_champion(scorer, data.X.head(5), {**tags, "run_id": run.info.run_id})
+        version, _ = register_champion(scorer, synthetic_example(data.X, data.numeric, data.categorical),
+                                       {**tags, "run_id": run.info.run_id})
     return version, data.version.feature_version

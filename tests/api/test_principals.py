@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -20,6 +21,8 @@ from api.principals import (
     PrincipalError,
     PrincipalStore,
     hash_secret,
+    parse_seed,
+    seed_record,
     verify_secret,
 )
 from common.contracts.events import PRINCIPALS
@@ -154,3 +157,15 @@ def test_cli_adds_lists_rotates_revokes_and_never_lists_a_key(tmp_path: Path) ->
                                                    "score)\n")
     unknown = run_cli(["revoke", "nobody"], url)
     assert (unknown.returncode, unknown.stderr) == (2, "error: no active principal named 'nobody'\n")
+
+
+def test_a_seed_carries_hashes_only_and_adds_missing_principals_once(store: PrincipalStore) -> None:
+    record, key = seed_record("deploy-check", "advisor", ["score", "client:read"])
+    assert key not in json.dumps(record) and key.split("_")[2] not in json.dumps(record)
+    assert parse_seed(json.dumps([record])) == [record]
+    assert store.seed([record]) == ["deploy-check"] and store.seed([record]) == []
+    principal = store.authenticate(key)
+    assert (principal.name, principal.scopes) == ("deploy-check", {"score", "client:read"})
+    for wrong, message in (("{", "HC_PRINCIPALS_SEED is not JSON"), ('[{"name": "x"}]', "must be a JSON list")):
+        with pytest.raises(PrincipalError, match=message):
+            parse_seed(wrong)

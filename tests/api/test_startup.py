@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.principals import seed_record
 from api.registry import REGISTRY_FILE, export_model
 from api.startup import StartupError
 from tests.api.conftest import HEADERS, ApiWorld
@@ -92,3 +93,17 @@ def test_refuses_without_a_registered_model(api_world: ApiWorld, tmp_path: Path)
     settings = api_world.settings.model_copy(update={"mlflow_tracking_uri": f"sqlite:///{tmp_path / 'empty.db'}"})
     with pytest.raises(StartupError, match="no model credit-scoring@champion in the MLflow registry"):
         start(settings)
+
+
+def test_production_starts_on_a_seeded_empty_events_database(api_world: ApiWorld, exported: Path, tmp_path: Path) -> None:
+    record, key = seed_record("deploy-check", "advisor")
+    settings = api_world.settings.model_copy(update={
+        "model_dir": exported, "env": "production", "events_url": f"sqlite:///{tmp_path / 'fresh.sqlite'}",
+        "principals_seed": json.dumps([record])})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/model", headers={"X-API-Key": key}).status_code == 200
+        assert client.get("/openapi.json").status_code == 401  # production: the docs need a key
+        assert client.get("/docs").status_code == 401
+        assert client.get("/openapi.json", headers={"X-API-Key": key}).json()["info"]["title"].startswith("Prêt")
+        assert client.get("/health/ready").json() == {"status": "ready", "checks": {
+            "model": True, "warehouse": True, "events": True}}

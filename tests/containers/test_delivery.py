@@ -112,6 +112,9 @@ class FakeHub:
     def create_repo(self, repo_id, **kwargs):
         self.calls.append(("create_repo", repo_id, kwargs))
 
+    def update_repo_settings(self, repo_id, **kwargs):
+        self.calls.append(("settings", repo_id, kwargs))
+
     def add_space_secret(self, repo_id, key, value):
         self.calls.append(("secret", repo_id, key))
 
@@ -135,7 +138,9 @@ def test_deployment_runs_the_tested_image_by_digest_with_secrets_from_the_enviro
     assert hub.files["Dockerfile"] == f"FROM {image}\n"
     assert "sdk: docker" in hub.files["README.md"] and "app_port: 8000" in hub.files["README.md"]
     assert ("secret", "o/hc-api", "HC_API_KEYS") in hub.calls
-    assert hub.calls[0] == ("create_repo", "o/hc-api", {"repo_type": "space", "space_sdk": "docker", "exist_ok": True})
+    assert hub.calls[0] == ("create_repo", "o/hc-api", {"repo_type": "space", "space_sdk": "docker", "exist_ok": True,
+                                                         "private": True})
+    assert hub.calls[1] == ("settings", "o/hc-api", {"repo_type": "space", "private": True})
     container_deploy.wait_running(hub, "o/hc-api", commit, timeout=5, poll=0)
     assert container_deploy.space_url(hub, "o/hc-api") == "https://o-hc-api.hf.space"
 

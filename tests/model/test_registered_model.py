@@ -9,12 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import httpx
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 
+from common.contracts.pseudonyms import pseudonymize, read_key
 from training.calibration import calibration_metrics
 from training.estimators import EXT_SOURCE_DECREASING
 
@@ -23,10 +25,18 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def _holdout(trained) -> pd.DataFrame:
+    """The run's holdout predictions, with the client ids their pseudonyms stand for (the warehouse's key)."""
     path = mlflow.artifacts.download_artifacts(run_id=trained.summary["run_id"],
                                                artifact_path="holdout_predictions.csv",
                                                tracking_uri=trained.settings.mlflow_tracking_uri)
-    return pd.read_csv(path, float_precision="round_trip")
+    holdout = pd.read_csv(path, float_precision="round_trip")
+    assert list(holdout.columns) == ["client_pseudonym", "target", "probability"]  # no client id in the artefact
+    with duckdb.connect(str(trained.settings.duckdb_path), read_only=True) as con:
+        key = read_key(con)
+    ids = trained.features["client_id"]
+    holdout["client_id"] = holdout["client_pseudonym"].map(dict(zip(pseudonymize(ids, key), ids, strict=True)))
+    assert holdout["client_id"].notna().all()
+    return holdout
 
 
 def _rows(trained, ids) -> pd.DataFrame:

@@ -18,6 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from common.contracts.pseudonyms import ensure_key
+
 CATEGORIES = {
     "name_contract_type": (["Cash loans", "Revolving loans"], [0.9, 0.1]),
     "name_income_type": (["Working", "Commercial associate", "Pensioner", "State servant"], [0.5, 0.25, 0.17, 0.08]),
@@ -107,6 +109,7 @@ def write_warehouse(db_path: Path, features: pd.DataFrame, version: str = "v1", 
     table = f"client_features__{version}"
     fingerprint = hashlib.sha256(pd.util.hash_pandas_object(features).to_numpy().tobytes()).hexdigest()[:16]
     with duckdb.connect(str(db_path)) as con:
+        ensure_key(con)  # the loader's pseudonym key, as a loaded warehouse has it
         con.execute("create schema if not exists marts")
         con.execute("""create table if not exists marts.feature_versions (feature_version varchar,
             created_at timestamp, sql_fingerprint varchar, input_fingerprint varchar, n_rows bigint,

@@ -86,3 +86,21 @@ def test_model_card_names_the_champion_and_its_reasons(trained):
     card = (trained.settings.reports_dir / "model_card.md").read_text()
     assert f"`{trained.summary['champion']['name']}`" in card
     assert "Why: lowest out-of-fold business cost" in card
+
+
+def test_no_client_row_or_id_in_the_published_artefacts(trained) -> None:
+    """The model's input example is a made-up row (medians and modes); artefacts carry pseudonyms, never ids."""
+    client = _client(trained)
+    version = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    model = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}@{CHAMPION}")
+    example = model.metadata.load_input_example(mlflow.artifacts.download_artifacts(version.source))
+    assert len(example) == 1
+    features = trained.features.drop(columns=["client_id", "split", "target"])
+    numeric = [c for c in features if pd.api.types.is_numeric_dtype(features[c])]
+    matches = (features[numeric].sub(example[numeric].astype(float).iloc[0]).abs() < 1e-12).all(axis=1)
+    assert not matches.any(), "the input example is a client's row"
+    holdout = pd.read_csv(mlflow.artifacts.download_artifacts(
+        run_id=trained.summary["run_id"], artifact_path="holdout_predictions.csv",
+        tracking_uri=trained.settings.mlflow_tracking_uri))
+    assert "client_id" not in holdout and holdout["client_pseudonym"].str.fullmatch("[0-9a-f]{24}").all()
+    assert not set(holdout["client_pseudonym"]) & {str(i) for i in trained.features["client_id"]}

@@ -43,7 +43,7 @@ def test_same_holdout_folds_and_cost_as_the_champion(poc, trained):
     recorded = pd.read_csv(mlflow.artifacts.download_artifacts(
         run_id=trained.summary["run_id"], artifact_path="holdout_predictions.csv",
         tracking_uri=trained.settings.mlflow_tracking_uri))
-    assert np.array_equal(np.sort(poc.split.hold_ids), np.sort(recorded["client_id"].to_numpy()))
+    assert np.array_equal(np.sort(poc.split.hold_pseudonyms), np.sort(recorded["client_pseudonym"].to_numpy()))
     assert len(poc.split.hold) == trained.summary["n_holdout"] and len(poc.split.dev) == trained.summary["n_dev"]
     assert len(poc.split.folds) == trained.summary["n_splits"] == 5
     assert (poc.split.cost_fn, poc.split.cost_fp) == (10.0, 1.0)

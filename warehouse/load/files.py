@@ -38,6 +38,7 @@ class LoadedFile:
     encoding: str
     fingerprint: FileFingerprint
     seconds: float
+    origin: str = "external"  # "synthetic" when the generator wrote it (published artefacts may carry only those)
 
 
 def locate_files(data_dir: Path, tables: Iterable[TableSpec]) -> dict[str, Path]:

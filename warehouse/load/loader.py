@@ -33,6 +33,7 @@ from warehouse.load.files import (
     read_header,
     transcode_cp1252,
 )
+from warehouse.synth.guard import generated
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +103,12 @@ def _check_primary_key(con: duckdb.DuckDBPyConnection, table: TableSpec, path: P
 def _load_file(con: duckdb.DuckDBPyConnection, table: TableSpec, path: Path, scratch: Path) -> LoadedFile:
     started = time.perf_counter()
     identity = fingerprint(path)
+    origin = "synthetic" if generated(path) else "external"  # read before the load: a file replaced meanwhile is external
     rows, encoding = _stage(con, table, path, scratch)
     _check_primary_key(con, table, path, encoding)
     seconds = time.perf_counter() - started
     logger.info("%-28s %12s rows %7.2f s", f"raw.{table.raw_table}", f"{rows:,}", seconds)
-    return LoadedFile(table, path, rows, encoding, identity, seconds)
+    return LoadedFile(table, path, rows, encoding, identity, seconds, origin)
 
 
 def _check_headers(tables: list[TableSpec], paths: dict[str, Path]) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from common.contracts.columns import load_spec
 from warehouse.load.errors import LoadError
-from warehouse.spec import load_spec
 
 logger = logging.getLogger(__name__)
 FILE_NAME = "data.parquet"

@@ -10,6 +10,7 @@ from datetime import datetime
 import duckdb
 
 from common.contracts.columns import ColumnSpec, TableSpec
+from common.contracts.pseudonyms import ensure_key
 from warehouse.load.errors import NOT_INTEGER_MARKER
 from warehouse.load.files import LoadedFile
 
@@ -29,6 +30,7 @@ MANIFEST_COLUMNS = {
     "encoding": "VARCHAR",
     "row_count": "BIGINT",
     "loaded_at": "TIMESTAMPTZ",
+    "origin": "VARCHAR",  # synthetic (written by warehouse.synth, unchanged) | external (real data)
 }
 
 
@@ -116,6 +118,7 @@ def _manifest_rows(loaded: Sequence[LoadedFile], loaded_at: datetime) -> list[tu
             f.encoding,
             f.rows,
             loaded_at,
+            f.origin,
         )
         for f in loaded
     ]
@@ -133,6 +136,7 @@ def publish(con: duckdb.DuckDBPyConnection, loaded: Sequence[LoadedFile], loaded
         con.execute(f"CREATE OR REPLACE TABLE {manifest} ({columns})")
         placeholders = ", ".join("?" for _ in MANIFEST_COLUMNS)
         con.executemany(f"INSERT INTO {manifest} VALUES ({placeholders})", _manifest_rows(loaded, loaded_at))
+        ensure_key(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

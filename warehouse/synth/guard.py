@@ -45,6 +45,12 @@ def check_writable(folder: Path) -> None:
             f"or that changed since ({shown}). Move them away, or set HC_DATA_DIR / --out to another folder.")
 
 
+def generated(path: Path) -> bool:
+    """Whether the generator wrote this file, unchanged since (its folder's manifest lists it with this signature)."""
+    manifest = read_manifest(path.parent) or {"files": {}}
+    return path.is_file() and manifest.get("files", {}).get(path.name) == _signature(path)
+
+
 def write_manifest(folder: Path, params: dict, names: list[str]) -> None:
     files = {name: _signature(folder / name) for name in names}
     (folder / MANIFEST).write_text(json.dumps({"generator": "warehouse.synth", **params, "files": files}, indent=1))
