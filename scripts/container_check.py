@@ -2,7 +2,9 @@
 deployment (.github/workflows/cd.yml) do: `/health` answers ok, a client's score with the key is a probability
 and a decision, and the same request without a key is refused (401). Exit status 1 when a check fails.
 
-The key comes from `HC_API_KEY` (never a command-line argument: it would show in process lists and CI logs).
+The key comes from `HC_API_KEY` (never a command-line argument: it would show in process lists and CI logs): that
+of a principal with the scopes score and client:read. A private Hugging Face Space answers only with the owner's
+token: `HF_TOKEN`, when set, goes with every request (`Authorization`), the key with those that need one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ import time
 import httpx
 
 
+def _headers(key: str | None = None) -> dict[str, str]:
+    """The Space's token when HF_TOKEN is set (private Spaces), and the principal's key when given."""
+    headers = {"Authorization": f"Bearer {os.environ['HF_TOKEN']}"} if os.environ.get("HF_TOKEN") else {}
+    return headers | ({"X-API-Key": key} if key else {})
+
+
 class CheckError(RuntimeError):
     """The API answered, but not what a healthy deployment answers."""
 
@@ -25,7 +33,7 @@ def wait_health(url: str, timeout: float) -> dict:
     last = "no answer"
     while time.monotonic() < deadline:
         try:
-            answer = httpx.get(f"{url}/health", timeout=10)
+            answer = httpx.get(f"{url}/health", headers=_headers(), timeout=10)
             if answer.status_code == 200 and answer.json().get("status") == "ok":
                 return answer.json()
             last = f"{answer.status_code} {answer.text[:200]}"
@@ -37,7 +45,7 @@ def wait_health(url: str, timeout: float) -> dict:
 
 def first_client(url: str, key: str) -> int:
     """The first client id the API serves."""
-    answer = httpx.get(f"{url}/v1/clients", params={"limit": 1}, headers={"X-API-Key": key}, timeout=30)
+    answer = httpx.get(f"{url}/v1/clients", params={"limit": 1}, headers=_headers(key), timeout=30)
     if answer.status_code != 200 or not answer.json().get("clients"):
         raise CheckError(f"GET /v1/clients answered {answer.status_code} {answer.text[:200]}")
     return int(answer.json()["clients"][0])
@@ -45,7 +53,7 @@ def first_client(url: str, key: str) -> int:
 
 def score(url: str, key: str, client_id: int) -> dict:
     """`GET /v1/clients/{id}/score` with the key: a probability in [0, 1] and a decision."""
-    answer = httpx.get(f"{url}/v1/clients/{client_id}/score", headers={"X-API-Key": key}, timeout=30)
+    answer = httpx.get(f"{url}/v1/clients/{client_id}/score", headers=_headers(key), timeout=30)
     body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
     if answer.status_code != 200 or body.get("decision") not in ("accepted", "refused") \
             or not 0.0 <= float(body.get("probability_default", -1)) <= 1.0:
@@ -55,7 +63,7 @@ def score(url: str, key: str, client_id: int) -> dict:
 
 def refused_without_key(url: str, client_id: int) -> None:
     """The same score without a key must be 401."""
-    answer = httpx.get(f"{url}/v1/clients/{client_id}/score", timeout=30)
+    answer = httpx.get(f"{url}/v1/clients/{client_id}/score", headers=_headers(), timeout=30)
     if answer.status_code != 401:
         raise CheckError(f"score without a key answered {answer.status_code}, not 401")
 

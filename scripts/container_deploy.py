@@ -4,10 +4,14 @@ Each service is one Docker Space whose whole content is a README (Space settings
 one-line Dockerfile `FROM <image>@<digest>`: the Space runs exactly the image the container test exercised and
 CD pushed to ghcr.io, not a rebuild. Secrets (API keys) are set as Space secrets from the environment on every
 deployment, so GitHub's secrets stay the only place they are kept. Then it waits until both Spaces run the new
-commit and checks the deployed API with `scripts.container_check` (health, authenticated score, 401).
+commit and checks the deployed API with `scripts.container_check` (health, authenticated score, 401). Both Spaces
+are private: they serve client data.
 
-Environment: HF_TOKEN (write token), HC_API_KEYS (keys the deployed API accepts), HC_API_KEY (one of them: the
-dashboard's and the check's). Needs `huggingface_hub` (installed by the CD job only; not a product dependency).
+Environment: HF_TOKEN (write token), HC_PRINCIPALS_SEED (the principals of the deployed API: `python -m api
+principals seed NAME --role ROLE`, hashes only), HC_API_KEY (the key of one of them with score and client:read: the
+deployment check's; the dashboard gets none, people sign in). Optional: HC_OIDC_ISSUER, HC_OIDC_CLIENT_ID and
+HC_OIDC_CLIENT_SECRET for the dashboard's OpenID Connect sign-in. Needs `huggingface_hub` (installed by the CD job
+only; not a product dependency).
 """
 
 from __future__ import annotations
@@ -91,16 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dashboard-space", required=True, help="owner/name of the dashboard's Space")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds to wait for each Space (default 1200)")
     args = parser.parse_args(argv)
-    missing = [v for v in ("HF_TOKEN", "HC_API_KEYS", "HC_API_KEY") if not os.environ.get(v)]
+    missing = [v for v in ("HF_TOKEN", "HC_PRINCIPALS_SEED", "HC_API_KEY") if not os.environ.get(v)]
     if missing:
         parser.error(f"set {', '.join(missing)}")
     api = HfApi(token=os.environ["HF_TOKEN"])
+    oidc = {k: os.environ[k] for k in ("HC_OIDC_ISSUER", "HC_OIDC_CLIENT_ID") if os.environ.get(k)}
     api_commit = publish(api, args.api_space, args.api_image, 8000, "Prêt à dépenser: scoring API",
-                         {"HC_API_KEYS": os.environ["HC_API_KEYS"]}, {"HC_API_WORKERS": "2"})
+                         {"HC_PRINCIPALS_SEED": os.environ["HC_PRINCIPALS_SEED"]}, {"HC_API_WORKERS": "2", **oidc})
     wait_running(api, args.api_space, api_commit, args.timeout)
     api_url = space_url(api, args.api_space)
+    dashboard_secrets = {k: os.environ[k] for k in ("HC_OIDC_CLIENT_SECRET",) if os.environ.get(k)}
     dashboard_commit = publish(api, args.dashboard_space, args.dashboard_image, 8501, "Prêt à dépenser: dashboard",
-                               {"HC_API_KEY": os.environ["HC_API_KEY"]}, {"HC_API_URL": api_url})
+                               dashboard_secrets, {"HC_API_URL": api_url, **oidc})
     wait_running(api, args.dashboard_space, dashboard_commit, args.timeout)
     dashboard_url = space_url(api, args.dashboard_space)
     result = container_check.check(api_url, os.environ["HC_API_KEY"], timeout=300)

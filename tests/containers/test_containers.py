@@ -11,6 +11,7 @@ Every container started here is removed by name, whatever happens. Never skipped
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ import duckdb
 import httpx
 import pytest
 
+from api.principals import seed_record
 from dashboard import browser
 from scripts import container_check
 from scripts.container_images import Engine, build_all, images
@@ -64,9 +66,14 @@ def bundle_clients(folder: Path, n: int = 6) -> tuple[int, ...]:
     return tuple(ids[:: max(len(ids) // n, 1)][:n] + [ids[-1]])
 
 
-def reference_environment() -> dict[str, str]:
+def seed() -> str:
+    """HC_PRINCIPALS_SEED holding the tests' advisor (its key's hash, not the key)."""
+    return json.dumps([seed_record("advisor-test", "advisor", key=KEY)[0]])
+
+
+def reference_environment(events: Path) -> dict[str, str]:
     """`make serve`'s environment for a bundle written by `make serving-bundle` from the HC_* settings."""
-    return {**os.environ, "HC_API_KEYS": KEY,
+    return {**os.environ, "HC_PRINCIPALS_SEED": seed(), "HC_EVENTS_URL": f"sqlite:///{events}",
             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
 
 
@@ -77,7 +84,7 @@ def built(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Built]:
     `make serving-bundle`'s command, from the API tests' synthetic warehouse and small champion."""
     given = os.environ.get("HC_CONTAINER_BUNDLE")
     if given:
-        bundle, reference_env = given, reference_environment()
+        bundle, reference_env = given, reference_environment(ROOT / "build" / "reference-events.sqlite")
     else:
         world: ApiWorld = request.getfixturevalue("api_world")
         bundle, reference_env = BUNDLE, world.env(MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false")
@@ -109,7 +116,9 @@ def api_container(engine: Engine, built: Built) -> Iterator[str]:
     """The API image, started with nothing but environment variables; yields its URL once its HEALTHCHECK passes."""
     name, port = f"hc-test-api-{os.getpid()}", browser.free_port()
     try:
-        engine.run(name, built.images["api"], {"HC_API_KEYS": KEY, "HC_API_HOST": "127.0.0.1", "HC_API_PORT": str(port)})
+        # the image runs in production: principals only, seeded into its empty events database
+        engine.run(name, built.images["api"], {"HC_PRINCIPALS_SEED": seed(), "HC_API_HOST": "127.0.0.1",
+                                               "HC_API_PORT": str(port)})
         MEASURED["API container: start to healthy"] = f"{engine.wait_healthy(name, 120):.1f} s"
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -137,7 +146,8 @@ def test_api_image_is_small_runs_as_non_root_and_holds_no_key(engine: Engine, bu
     config = engine("image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Env}}", built.images["api"]).stdout
     user, env = config.strip().split("|", 1)
     assert user == "1000:1000"
-    assert "HC_API_KEYS" not in env and "HC_API_KEY_FILE" not in env
+    assert "HC_API_KEYS" not in env and "HC_API_KEY_FILE" not in env and "HC_PRINCIPALS_SEED" not in env
+    assert "HC_ENV=production" in env
     assert "urllib" in " ".join(engine.healthcheck(built.images["api"]))
 
 

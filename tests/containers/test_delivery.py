@@ -66,11 +66,13 @@ def test_compose_waits_for_a_healthy_api_and_holds_no_secret():
     services = yaml.safe_load(text)["services"]
     assert services["dashboard"]["depends_on"] == {"api": {"condition": "service_healthy"}}
     assert all("healthcheck" in services[s] for s in ("api", "dashboard", "mlflow"))
-    assert services["api"]["environment"]["HC_API_KEYS"].startswith("${HC_API_KEYS:?")
-    assert services["dashboard"]["environment"]["HC_API_KEY"].startswith("${HC_API_KEY:?")
+    # named principals only (production image), seeded from hashes; the dashboard holds no key: people sign in
+    assert services["api"]["environment"]["HC_PRINCIPALS_SEED"] == "${HC_PRINCIPALS_SEED:-}"
+    assert "HC_API_KEYS" not in services["api"]["environment"]
+    assert "HC_API_KEY" not in (services["dashboard"]["environment"] or {})
     example = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
                    if line and not line.startswith("#"))
-    assert example["HC_API_KEYS"] == "" and example["HC_API_KEY"] == ""
+    assert example["HC_PRINCIPALS_SEED"] == "" and "HC_API_KEYS" not in example and "HC_API_KEY" not in example
 
 
 def test_serving_requirements_are_repository_pins_without_the_heavy_stages():
@@ -133,11 +135,11 @@ class FakeHub:
 def test_deployment_runs_the_tested_image_by_digest_with_secrets_from_the_environment():
     hub = FakeHub([("RUNNING", "old"), ("BUILDING", "c0ffee"), ("RUNNING", "c0ffee")])
     image = "ghcr.io/o/hc-api@sha256:" + "0" * 64
-    commit = container_deploy.publish(hub, "o/hc-api", image, 8000, "API", {"HC_API_KEYS": "k" * 20}, {"X": "1"})
+    commit = container_deploy.publish(hub, "o/hc-api", image, 8000, "API", {"HC_PRINCIPALS_SEED": "[]"}, {"X": "1"})
     assert commit == "c0ffee"
     assert hub.files["Dockerfile"] == f"FROM {image}\n"
     assert "sdk: docker" in hub.files["README.md"] and "app_port: 8000" in hub.files["README.md"]
-    assert ("secret", "o/hc-api", "HC_API_KEYS") in hub.calls
+    assert ("secret", "o/hc-api", "HC_PRINCIPALS_SEED") in hub.calls
     assert hub.calls[0] == ("create_repo", "o/hc-api", {"repo_type": "space", "space_sdk": "docker", "exist_ok": True,
                                                          "private": True})
     assert hub.calls[1] == ("settings", "o/hc-api", {"repo_type": "space", "private": True})
