@@ -32,6 +32,7 @@ bearer = HTTPBearer(auto_error=False, description="An ID token of the OpenID Con
 WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
 LIMIT = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
 SCOPE_HEADER = "x-required-scope"  # in each route's OpenAPI entry, with the kind of rate limit
+AUTHENTICATED = "authenticated"  # the "scope" of a route any principal may call
 
 
 class RateLimitConfigError(ValueError):
@@ -122,10 +123,11 @@ class Access:
         return principal
 
 
-def secured(scope: str, bucket: str) -> dict[str, Any]:
-    """Route options: the access dependency, and the scope and rate limit written into the OpenAPI entry."""
+def secured(scope: str | None, bucket: str) -> dict[str, Any]:
+    """Route options: the access dependency, and the scope (None: any principal) and rate limit written into the
+    OpenAPI entry."""
     return {"dependencies": [Depends(Access(scope, bucket))],
-            "openapi_extra": {SCOPE_HEADER: scope, "x-rate-limit": bucket}}
+            "openapi_extra": {SCOPE_HEADER: scope or AUTHENTICATED, "x-rate-limit": bucket}}
 
 
 def principal_of(request: Request) -> Principal:

@@ -42,6 +42,18 @@ class ReadinessPublic(BaseModel):
     checks: dict[str, bool]
 
 
+class PrincipalPublic(BaseModel):
+    """Who is calling."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "alice@bank.fr", "role": "advisor", "scopes": ["client:read", "decisions:write", "population:read",
+                                                               "score"]}]})
+
+    name: str
+    role: Literal["advisor", "analyst", "service", "operator"]
+    scopes: list[str]
+
+
 def error_responses(*codes: int) -> dict[int, dict]:
     """The `responses` of a router: 401, 403 and 429 (access control) and the given codes, as ErrorPublic."""
     return {code: {"model": ErrorPublic} for code in sorted({401, 403, 429, *codes})}

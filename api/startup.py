@@ -18,6 +18,7 @@ import numpy as np
 from api.access import Guard, RateLimitConfigError, parse_rate_limits
 from api.events import EventStore
 from api.features import ApplicationFeatures, FeatureLogicError, build_query, load_manifest
+from api.oidc import IdTokenVerifier, OidcConfigError
 from api.population import Population
 from api.principals import PrincipalError, PrincipalStore, parse_seed
 from api.registry import LoadedModel, ModelLoadError, load_model
@@ -179,9 +180,10 @@ def build_guard(settings: Settings, events: EventStore) -> Guard:
     if settings.oidc_issuer or settings.oidc_client_id:
         if not (settings.oidc_issuer and settings.oidc_client_id):
             raise StartupError("OpenID Connect needs both HC_OIDC_ISSUER and HC_OIDC_CLIENT_ID")
-        from api.oidc import IdTokenVerifier  # only with a sign-in provider: it fetches the provider's keys
-
-        verifier = IdTokenVerifier(settings.oidc_issuer, settings.oidc_client_id)
+        try:
+            verifier = IdTokenVerifier(settings.oidc_issuer, settings.oidc_client_id)
+        except OidcConfigError as error:
+            raise StartupError(str(error)) from None
     log.info("access: %d active principal(s)%s, limits %s%s", principals.count_active(),
              " + the development key(s) of HC_API_KEYS" if dev_keys else "",
              ", ".join(f"{k} {v.count}/{v.unit}" for k, v in limits.items()),

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api.access import SCOPE_HEADER
+from api.access import AUTHENTICATED, SCOPE_HEADER
 from api.main import create_app
 from api.principals import ROLE_SCOPES
 from tests.api.conftest import HEADERS, KEYS, ApiWorld, add_principal
@@ -46,7 +46,7 @@ def test_every_route_but_health_declares_a_scope_and_a_rate_limit(client: TestCl
             if path in OPEN:
                 assert SCOPE_HEADER not in operation
             else:
-                assert operation[SCOPE_HEADER] in set().union(*ROLE_SCOPES.values()), (method, path)
+                assert operation[SCOPE_HEADER] in {AUTHENTICATED, *set().union(*ROLE_SCOPES.values())}, (method, path)
                 assert operation["x-rate-limit"], (method, path)
                 assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
 
@@ -67,7 +67,7 @@ def test_every_route_refuses_a_missing_or_wrong_key_with_401(client: TestClient,
 def test_every_route_refuses_a_principal_without_its_scope_with_403(client: TestClient) -> None:
     refused = 0
     for method, path, scope, _ in operations(client):
-        if scope is None:
+        if scope in (None, AUTHENTICATED):
             continue
         for role, key in KEYS.items():
             if scope in ROLE_SCOPES[role]:

@@ -415,7 +415,7 @@ def test_similar_clients_and_their_default_rate(client: TestClient, api_world: A
 def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = set(schema["paths"])
-    assert paths == {"/health", "/health/ready", "/v1/model",
+    assert paths == {"/health", "/health/ready", "/v1/me", "/v1/model",
                      "/v1/clients", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
                      "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
