@@ -1,11 +1,14 @@
-"""`make bench-api`: this API against `mlflow models serve` on the same registered model, on loopback.
+"""`make bench-api`: this API against `mlflow models serve` on the same registered model, on loopback, and what
+its access checks cost.
 
-Both servers are started in the same run on the same machine; `wrk` (Debian package `wrk`) drives each with
+The servers are started in the same run on the same machine; `wrk` (Debian package `wrk`) drives each with
 the same clients at concurrency 1 and 16, cycling through the requests prepared here (a Lua script), and
 reports p50/p95/p99 latency and throughput. Targets: this API's score by id, explanation by id and POST
-score (the client's stored application); MLflow's /invocations with the same client's feature row. The
-API's prediction events go to a temporary SQLite file, deleted afterwards. Results: printed, and written as
-JSON to <HC_REPORTS_DIR>/bench_api.json.
+score (the client's stored application), called as an advisor principal of a temporary events database (every
+check on: principal lookup, scope, rate-limit counter, audit row); the same API without its checks
+(`bench.unchecked`) on score by id; MLflow's /invocations with the same client's feature row. Results: printed,
+with issue 15's targets (the checks add at most 1 ms to the p50 of score by id; at least 500 req/s at concurrency
+16), and written as JSON to <HC_REPORTS_DIR>/bench_api.json.
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from api.events import EventStore
 from api.features import raw_application, raw_columns
+from api.principals import PrincipalStore
 from api.registry import ModelLoadError, registry_facts
 from api.store import FeatureStoreError, open_warehouse, served_version
 from common.contracts.registry import tracking_uri
 from common.settings import Settings, get_settings
 
-BENCH_KEY = "bench-" + "k" * 24
+NO_LIMITS = "score=100000000/minute,read=100000000/minute,population=100000000/minute"
+MAX_CHECK_MS, MIN_THROUGHPUT = 1.0, 500.0  # issue 15
 LUA = r"""
 local requests = {}
 local counter = 0
@@ -152,12 +158,25 @@ def run_wrk(url: str, lines: list[str], concurrency: int, seconds: int, workdir:
                   data["socket_errors"])
 
 
-def start_api(settings: Settings, port: int, workers: int, events_url: str) -> subprocess.Popen:
-    """This API (python -m api serve) with a bench key and a temporary event store."""
-    env = {**os.environ, "HC_API_KEYS": BENCH_KEY, "HC_API_PORT": str(port), "HC_API_HOST": "127.0.0.1",
-           "HC_API_WORKERS": str(workers), "HC_EVENTS_URL": events_url}
-    return subprocess.Popen([sys.executable, "-m", "api", "serve", "--log-level", "WARNING"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def bench_principal(events_url: str) -> str:
+    """An advisor principal in the temporary event store; returns its key."""
+    store = EventStore(events_url)
+    key = PrincipalStore(store.engine).add("bench-advisor", "advisor")
+    store.dispose()
+    return key
+
+
+def start_api(port: int, workers: int, events_url: str, checked: bool = True) -> subprocess.Popen:
+    """This API (python -m api serve), or the same without its checks (`bench.unchecked`), on a temporary event
+    store, with rate limits far above the benchmark's pace."""
+    env = {**os.environ, "HC_API_PORT": str(port), "HC_API_HOST": "127.0.0.1", "HC_API_WORKERS": str(workers),
+           "HC_EVENTS_URL": events_url, "HC_RATE_LIMITS": NO_LIMITS}
+    for shared in ("HC_API_KEYS", "HC_API_KEY_FILE"):
+        env.pop(shared, None)
+    command = ([sys.executable, "-m", "api", "serve", "--log-level", "WARNING"] if checked else
+               [sys.executable, "-m", "uvicorn", "bench.unchecked:create_app", "--factory", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"])
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def start_mlflow(settings: Settings, model_uri: str, port: int, workers: int) -> subprocess.Popen:
@@ -221,19 +240,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot benchmark: {error}", file=sys.stderr)
         return 2
     lines = sample_requests(settings, version.snapshot, args.clients, args.seed)
+    lines["unchecked score by id"] = lines["api score by id"]
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    api_port, mlflow_port = free_port(), free_port()
-    api = start_api(settings, api_port, args.workers, f"sqlite:///{workdir / 'events.sqlite'}")
+    api_port, mlflow_port, bare_port = free_port(), free_port(), free_port()
+    events_url = f"sqlite:///{workdir / 'events.sqlite'}"
+    key = bench_principal(events_url)
+    api = start_api(api_port, args.workers, events_url)
+    bare = start_api(bare_port, args.workers, f"sqlite:///{workdir / 'unchecked.sqlite'}", checked=False)
     ml = None if args.skip_mlflow else start_mlflow(settings, f"models:/{facts.name}/{facts.version}", mlflow_port,
                                                     args.workers)
     results: list[Result] = []
     try:
         api_ready = wait_for(f"http://127.0.0.1:{api_port}/health", api, 120)
+        wait_for(f"http://127.0.0.1:{bare_port}/health", bare, 120)
         ml_ready = None if ml is None else wait_for(f"http://127.0.0.1:{mlflow_port}/ping", ml, 180)
         print(f"model {facts.name} v{facts.version}, feature version {version.feature_version}, {args.workers} "
               f"worker(s) each; API ready in {api_ready:.1f} s" + ("" if ml_ready is None else f", MLflow in {ml_ready:.1f} s"))
-        plan = [(t, f"http://127.0.0.1:{api_port}", {"X-API-Key": BENCH_KEY, "Content-Type": "application/json"})
+        json_headers = {"Content-Type": "application/json"}
+        plan = [(t, f"http://127.0.0.1:{api_port}", {"X-API-Key": key, **json_headers})
                 for t in ("api score by id", "api explanation", "api POST score")]
+        plan.insert(1, ("unchecked score by id", f"http://127.0.0.1:{bare_port}", json_headers))
         if ml is not None:
             plan.append(("mlflow /invocations", f"http://127.0.0.1:{mlflow_port}", {"Content-Type": "application/json"}))
         for concurrency in args.concurrency:
@@ -246,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"p99 {result.p99_ms:.2f} ms", flush=True)
     finally:
         stop(api)
+        stop(bare)
         if ml is not None:
             stop(ml)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -256,14 +283,39 @@ def main(argv: list[str] | None = None) -> int:
             ratios[f"score by id / mlflow serving throughput at concurrency {concurrency}"] = (
                 by["api score by id"].throughput / by["mlflow /invocations"].throughput)
     print_table(results, ratios)
+    checks = check_costs(results, args.concurrency)
+    for line in checks["lines"]:
+        print(line)
     report = settings.reports_dir / "bench_api.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": facts.name, "model_version": facts.version,
                                   "feature_version": version.feature_version, "workers": args.workers,
                                   "seconds": args.seconds, "results": [asdict(r) for r in results],
-                                  "ratios": ratios}, indent=2), encoding="utf-8")
-    print(f"written to {report}")
-    return 0 if all(r.non_2xx + r.socket_errors == 0 for r in results) else 1
+                                  "ratios": ratios, "checks": checks["figures"]}, indent=2), encoding="utf-8")
+    print(f"written to {report}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0 if all(r.non_2xx + r.socket_errors == 0 for r in results) and checks["met"] else 1
+
+
+def check_costs(results: list[Result], concurrencies: list[int]) -> dict:
+    """What the access checks add to score by id (p50 and throughput, checked vs unchecked), against the targets."""
+    figures, lines, met = {}, [], True
+    for concurrency in concurrencies:
+        by = {r.target: r for r in results if r.concurrency == concurrency}
+        checked, bare = by["api score by id"], by["unchecked score by id"]
+        added = checked.p50_ms - bare.p50_ms
+        figures[concurrency] = {"p50_added_ms": round(added, 3), "checked_rps": checked.throughput,
+                                "unchecked_rps": bare.throughput}
+        lines.append(f"checks at concurrency {concurrency}: p50 {checked.p50_ms:.2f} ms vs {bare.p50_ms:.2f} ms "
+                     f"unchecked (+{added:.2f} ms), {checked.throughput:.0f} vs {bare.throughput:.0f} req/s")
+        if concurrency == 1:
+            ok = added <= MAX_CHECK_MS
+            lines.append(f"  [{'met' if ok else 'NOT MET'}] the checks add at most {MAX_CHECK_MS:g} ms to the p50")
+            met &= ok
+        if concurrency == 16:
+            ok = checked.throughput >= MIN_THROUGHPUT
+            lines.append(f"  [{'met' if ok else 'NOT MET'}] at least {MIN_THROUGHPUT:g} req/s at concurrency 16")
+            met &= ok
+    return {"figures": figures, "lines": lines, "met": met}
 
 
 if __name__ == "__main__":
