@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import RequestContext, install_handlers
-from api.routes import clients, health, model, population, score
+from api.routes import clients, health, labels, model, population, score
 from api.schemas import ErrorPublic
 from api.security import load_keys
 from api.startup import StartupError, build_service
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.service = None
     install_handlers(app)
-    for module in (health, model, clients, score, population):
+    for module in (health, model, clients, score, population, labels):
         app.include_router(module.router)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)
     return app

@@ -22,6 +22,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from warehouse.spec.labels import label_of
+
 NUMERIC = {
     "age_years": "Age (years)", "annual_income": "Annual income", "credit_amount": "Credit amount",
     "annuity_amount": "Annuity", "goods_price": "Price of the goods", "years_employed": "Years employed",
@@ -32,6 +34,12 @@ CATEGORICAL = {
     "gender": "Gender", "family_status": "Family status", "education": "Education", "income_type": "Income type",
     "occupation": "Occupation", "housing_type": "Housing", "contract_type": "Contract type",
     "owns_car": "Owns a car", "owns_realty": "Owns real estate",
+}
+# The Kaggle column of each categorical variable, for its French labels (warehouse/spec/labels_fr.json).
+PROFILE_COLUMNS = {
+    "gender": "CODE_GENDER", "family_status": "NAME_FAMILY_STATUS", "education": "NAME_EDUCATION_TYPE",
+    "income_type": "NAME_INCOME_TYPE", "occupation": "OCCUPATION_TYPE", "housing_type": "NAME_HOUSING_TYPE",
+    "contract_type": "NAME_CONTRACT_TYPE", "organization_type": "ORGANIZATION_TYPE",
 }
 SIMILARITY_VARIABLES = ("age_years", "annual_income", "credit_amount", "annuity_amount", "years_employed",
                         "children_count")
@@ -203,7 +211,9 @@ def categorical_counts(group: pd.DataFrame, variable: str) -> list[dict[str, Any
     out = []
     for value, part in group.groupby(keys.fillna("\0missing"), sort=False, dropna=False):
         known = part["target"].dropna()
-        out.append({"value": None if value == "\0missing" else _json(value), "count": int(len(part)),
+        raw = None if value == "\0missing" else _json(value)
+        out.append({"value": raw, "label": None if raw is None else str(label_of(raw, PROFILE_COLUMNS.get(variable))),
+                    "count": int(len(part)),
                     "share": round(len(part) / total, 6),
                     "default_rate": None if known.empty else round(float(known.mean()), 6)})
     return sorted(out, key=lambda r: (-r["count"], str(r["value"])))
@@ -225,6 +235,17 @@ def histogram(group: pd.DataFrame, variable: str, bins: int) -> list[dict[str, A
         known = target[inside & ~np.isnan(target)]
         out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": int(inside.sum()),
                     "default_rate": None if known.size == 0 else round(float(known.mean()), 6)})
+    return out
+
+
+def profile_labels(profile: dict[str, Any]) -> dict[str, str]:
+    """French labels of a profile's text values (booleans as oui / non)."""
+    out = {}
+    for name, value in profile.items():
+        if isinstance(value, bool):
+            out[name] = "oui" if value else "non"
+        elif isinstance(value, str) and (name in PROFILE_COLUMNS or name in CATEGORICAL):
+            out[name] = str(label_of(value, PROFILE_COLUMNS.get(name)))
     return out
 
 

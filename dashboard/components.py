@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,13 @@ def page_header(title: str, intro: str) -> None:
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=FAVICON)
     st.title(title)
     st.write(intro)
+    load_labels()
+
+
+def load_labels() -> None:
+    """The French labels of the category values: one table, served by the API (cached for an hour)."""
+    with contextlib.suppress(api_client.ApiError):  # the page says the API is unreachable; raw values meanwhile
+        fmt.use_labels(api_client.value_labels())
 
 
 def show_error(error: api_client.ApiError) -> None:

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from api.deps import ApiKeyDep, ServiceDep
-from api.population import CATEGORICAL, NUMERIC, SIMILARITY_DEFINITION, Filters
+from api.population import CATEGORICAL, NUMERIC, PROFILE_COLUMNS, SIMILARITY_DEFINITION, Filters
 from api.schemas import DistributionPublic, ErrorPublic, SimilarPublic, SummaryPublic, VariablePublic
 from api.service import ClientNotFoundError
+from warehouse.spec.labels import label_of
 
 router = APIRouter(prefix="/v1/population", tags=["population"], dependencies=[ApiKeyDep],
                    responses={401: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}})
@@ -40,7 +41,8 @@ def variables(service: ServiceDep) -> list[dict]:
     """The descriptive variables, their kind and known values."""
     population = service.population
     return ([{"name": n, "label": NUMERIC[n], "kind": "numeric"} for n in population.numeric]
-            + [{"name": n, "label": CATEGORICAL[n], "kind": "categorical", "values": population.categories[n]}
+            + [{"name": n, "label": CATEGORICAL[n], "kind": "categorical", "values": population.categories[n],
+                "value_labels": {str(v): str(label_of(v, PROFILE_COLUMNS.get(n))) for v in population.categories[n]}}
                for n in population.categorical])
 
 

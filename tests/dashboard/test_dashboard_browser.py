@@ -8,6 +8,7 @@ the decision text and the charts on screen, and a full-page screenshot. Timings 
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import browser
+from warehouse.spec.labels import load_labels
 
 ZOOMS = (1.0, 2.0)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
@@ -36,6 +38,7 @@ class Visit:
     descriptions: list[str]
     chart_tables: int
     screenshot: Path
+    text: str
 
 
 def open_data_tables(page) -> None:
@@ -75,7 +78,7 @@ def visit(page, url: str, spec: browser.PageSpec, axe_source: str, shot: Path) -
                      "texts => texts.map(t => t.closest('[data-testid=stMarkdownContainer]').innerText)"),
                  chart_tables=page.locator('[data-testid="stExpander"]', has_text="Voir les données du graphique")
                  .locator("table.hc-table").count(),
-                 screenshot=shot)
+                 screenshot=shot, text=page.inner_text("body"))
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +122,22 @@ def test_every_chart_has_a_text_alternative_and_a_data_table(visits, slug):
     assert seen.chart_names and all(len(name) > 40 for name in seen.chart_names)
     assert [d.removeprefix("Lecture du graphique :").strip() for d in seen.descriptions] == seen.chart_names
     assert seen.chart_tables == len(seen.chart_names)
+
+
+def english_category_values() -> dict[str, re.Pattern]:
+    """Kaggle category values of the application tables that French text never contains (3 letters or more)."""
+    values = {raw for column in load_labels().values() for raw, label in column.items()
+              if len(raw) >= 3 and raw.lower() != label.lower()}
+    return {raw: re.compile(rf"(?<![\w-]){re.escape(raw)}(?![\w-])") for raw in values}
+
+
+@pytest.mark.parametrize("slug", [spec.slug for spec in browser.PAGES])
+def test_no_english_category_value_on_any_page(visits, slug):
+    """Every category value is shown by its French label (page text, tables opened, charts' descriptions)."""
+    text = visits[slug, 1.0].text
+    assert "Crédit" in text or "crédit" in text  # the page was drawn
+    found = sorted(raw for raw, pattern in english_category_values().items() if pattern.search(text))
+    assert found == []
 
 
 @pytest.mark.parametrize(("slug", "zoom"), PAGE_ZOOMS)
