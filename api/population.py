@@ -131,14 +131,16 @@ class Population:
                 "numeric": {c: numeric_summary(group[c]) for c in self.numeric},
                 "categorical": {c: categorical_counts(group, c) for c in self.categorical}}
 
-    def distribution(self, variable: str, filters: Filters, bins: int, client_id: int | None) -> dict[str, Any]:
-        """Histogram (numeric) or counts (categorical) of one variable in a group, and where a client stands."""
+    def distribution(self, variable: str, filters: Filters, bins: int, client_id: int | None,
+                     log: bool = False) -> dict[str, Any]:
+        """Histogram (numeric; bins of equal width in log10 when `log`) or counts (categorical) of one variable in a
+        group, and where a client stands."""
         group = self.select(filters)
         out: dict[str, Any] = {"variable": variable, "label": {**NUMERIC, **CATEGORICAL}[variable],
                                "filters": filters.describe(), **outcome(group)}
         if variable in self.numeric:
             out |= {"kind": "numeric", "summary": numeric_summary(group[variable]),
-                    "histogram": histogram(group, variable, bins)}
+                    "histogram": histogram(group, variable, bins, log)}
         else:
             out |= {"kind": "categorical", "counts": categorical_counts(group, variable)}
         if client_id is not None:
@@ -219,14 +221,21 @@ def categorical_counts(group: pd.DataFrame, variable: str) -> list[dict[str, Any
     return sorted(out, key=lambda r: (-r["count"], str(r["value"])))
 
 
-def histogram(group: pd.DataFrame, variable: str, bins: int) -> list[dict[str, Any]]:
-    """Equal-width bins over the group's range: edges, count and default rate per bin."""
+def histogram(group: pd.DataFrame, variable: str, bins: int, log: bool = False) -> list[dict[str, Any]]:
+    """Equal-width bins over the group's range (in log10 when `log`: skewed amounts; values of 0 or less, none
+    for the amounts, fall in the first bin): edges, count and default rate per bin."""
     values = pd.to_numeric(group[variable], errors="coerce")
     present = values.notna().to_numpy()
     x = values.to_numpy(dtype="float64")[present]
     if x.size == 0:
         return []
-    edges = np.histogram_bin_edges(x, bins=bins)
+    positive = x[x > 0]
+    if log and positive.size:
+        low, high = float(positive.min()), float(positive.max())
+        edges = np.geomspace(low, high, bins + 1) if high > low else np.array([low, low * 1.0001])
+        x = np.maximum(x, low)
+    else:
+        edges = np.histogram_bin_edges(x, bins=bins)
     which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
     target = group["target"].to_numpy(dtype="float64")[present]
     out = []

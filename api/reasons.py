@@ -101,7 +101,7 @@ def human_value(feature: str, value: Any) -> str:
         return _duration(v)
     if name.startswith("years_") or name.endswith("_years") or name == "own_car_age":
         return f"{_number(abs(v), 1 if v != int(v) else 0)}{NBSP}ans"
-    if "count" in name or name.startswith("cnt_"):
+    if "count" in name or name.startswith(("cnt_", "amt_req_")):  # AMT_REQ_*: enquiries counted, not amounts
         return _number(v, 0 if v == int(v) else 1)
     if any(w in name for w in AMOUNT_WORDS):
         return f"{_number(v)}{NBSP}€"

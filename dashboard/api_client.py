@@ -196,9 +196,10 @@ def population_variables() -> list[dict]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=WAIT)
-def distribution(variable: str, filters: dict, client_id: int | None, bins: int = 20) -> dict:
+def distribution(variable: str, filters: dict, client_id: int | None, bins: int = 20, log: bool = False) -> dict:
     """GET /v1/population/distribution/{variable}: histogram or counts in a group, and the client's position."""
-    params = {**filters, "bins": bins, **({} if client_id is None else {"client_id": client_id})}
+    params = {**filters, "bins": bins, **({} if client_id is None else {"client_id": client_id}),
+              **({"scale": "log"} if log else {})}
     return request("GET", f"/v1/population/distribution/{variable}", params=params,
                    not_found=None if client_id is None else _unknown_client(client_id))
 

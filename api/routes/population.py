@@ -55,14 +55,17 @@ def summary(service: ServiceDep, filters: FiltersDep) -> dict:
 @router.get("/distribution/{variable}", response_model=DistributionPublic, summary="Distribution of one variable")
 def distribution(variable: Annotated[str, Path(max_length=64)], service: ServiceDep, filters: FiltersDep,
                  bins: Annotated[int, Query(ge=2, le=100)] = 20,
-                 client_id: Annotated[int | None, Query(ge=1, le=2**62, description="Show where this client stands")] = None) -> dict:
+                 client_id: Annotated[int | None, Query(ge=1, le=2**62, description="Show where this client stands")] = None,
+                 scale: Annotated[Literal["linear", "log"], Query(description=(
+                     "Histogram bins of equal width (linear) or of equal width in log10 (log: skewed amounts)"))] = "linear",
+                 ) -> dict:
     """Histogram (numeric) or counts (categorical) of a variable in the group, with a client's position."""
     population = service.population
     if variable not in population.numeric and variable not in population.categorical:
         raise HTTPException(status_code=404, detail="Unknown variable (see GET /v1/population/variables)")
     if client_id is not None and population.row(client_id) is None:
         raise ClientNotFoundError(client_id)
-    return population.distribution(variable, filters, bins, client_id)
+    return population.distribution(variable, filters, bins, client_id, log=scale == "log")
 
 
 @router.get("/similar/{client_id}", response_model=SimilarPublic, summary="Clients most similar to a client",

@@ -176,6 +176,18 @@ def test_explanation_contributions_add_up_to_the_score(client: TestClient, servi
     assert not {r["feature"] for r in body["reasons"]} & PROTECTED
 
 
+def test_log_histogram_of_a_skewed_amount(client: TestClient) -> None:
+    linear = client.get("/v1/population/distribution/annual_income", params={"bins": 5}, headers=HEADERS).json()
+    log = client.get("/v1/population/distribution/annual_income", params={"bins": 5, "scale": "log"}, headers=HEADERS).json()
+    edges = [b["low"] for b in log["histogram"]] + [log["histogram"][-1]["high"]]
+    assert edges[0] == pytest.approx(linear["summary"]["min"]) and edges[-1] == pytest.approx(linear["summary"]["max"])
+    ratios = [b / a for a, b in zip(edges, edges[1:], strict=False)]
+    assert ratios == pytest.approx([ratios[0]] * 5)  # equal widths in log10
+    assert sum(b["count"] for b in log["histogram"]) == sum(b["count"] for b in linear["histogram"]) == log["summary"]["count"]
+    bad = client.get("/v1/population/distribution/annual_income", params={"scale": "cubic"}, headers=HEADERS)
+    assert bad.status_code == 422
+
+
 def test_labels_table_and_labels_beside_raw_values(client: TestClient, clients: dict) -> None:
     table = client.get("/v1/labels", headers=HEADERS)
     assert table.status_code == 200

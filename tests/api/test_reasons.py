@@ -59,6 +59,7 @@ def test_human_values() -> None:
     assert human_value("credit_to_income_ratio", 4.9) == "4,9\u00a0fois"
     assert human_value("installments_mean_days_late", 3.25) == "3,2\u00a0jours"
     assert human_value("bureau_count_active_credits", 2.0) == "2"
+    assert human_value("amt_req_credit_bureau_qrt", 1.0) == "1"  # a count of enquiries despite its AMT_ prefix
     assert human_value("organization_type", "Business Entity Type 3") == "Entreprise (type 3)"
     assert human_value("amt_annuity", None) == "non renseigné"
     assert human_label("bureau_mean_days_credit", "crédits au bureau de crédit : ancienneté du crédit (jours)") == (
