@@ -54,8 +54,10 @@ bench-data: setup ## full-size generation (356,255 clients): wall time and peak 
 features: load ## load, then dbt build + Great Expectations + publish a feature version (marts.client_features)
 	$(PY) -m dbt_project.pipeline
 
-dbt-docs: setup ## dbt docs generate: the documented models and columns (dbt_project/target/index.html)
-	$(PY) -m dbt.cli.main docs generate --project-dir dbt_project --profiles-dir dbt_project
+dbt-docs: setup ## dbt docs as one page that opens as a file: models, columns, tests, exposures, lineage (dbt_project/target/static_index.html)
+	HC_DUCKDB_PATH="$${HC_DUCKDB_PATH:-$(CURDIR)/warehouse/homecredit.duckdb}" \
+		$(PY) -m dbt.cli.main docs generate --static --project-dir dbt_project --profiles-dir dbt_project
+	@echo "open dbt_project/target/static_index.html in a browser (a file: no server), or serve the docs: cd dbt_project && ../$(VENV)/bin/dbt docs serve"
 
 bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
 	$(PY) -m dbt_project.pipeline.bench --clients 356255 --seed $(SEED)
