@@ -21,6 +21,7 @@ import pandas as pd
 from common.settings import Settings
 from monitoring.compare import SCORE, Thresholds, compare
 from monitoring.evidently_drift import run_report, save_html
+from monitoring.figures import score_distributions
 from monitoring.markdown import render_drift
 from monitoring.reference import ID, Champion, load_champion, read_clients, reference_frame, score_clients
 from monitoring.statistics import refusal_rate
@@ -80,6 +81,9 @@ def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float =
     }
     summary["score"].update(reference_refusal_rate=refusal_rate(reference[SCORE], champion.threshold),
                             current_refusal_rate=refusal_rate(current[SCORE], champion.threshold))
+    figure = score_distributions(reference[SCORE], current[SCORE], champion.threshold, out / "drift_scores.png",
+                                 ("train clients (holdout)", "test clients"))
+    summary["figures"] = {"scores": figure.name}
     timings["total_s"] = time.perf_counter() - started
     summary["timings"] = {k: round(v, 2) for k, v in timings.items()}
     write_reports(out, "drift", summary, render_drift(summary))
