@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -41,6 +42,8 @@ class TrainingData:
     categorical: list[str]
     fingerprint: str
     attributes: pd.DataFrame
+    # each feature's type as the feature table gives it (`feature_types`), for the model's MLflow signature
+    column_types: dict[str, str] = field(default_factory=dict)
 
 
 def snapshot_table(row: dict) -> str:
@@ -122,19 +125,39 @@ def _attributes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, fv: FeatureVer
     return out.set_axis(df.index)
 
 
+INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
+
+
+def feature_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column -> `(DuckDB type, nullable)` of a feature table, as `TYPE` or `TYPE NULL` when a row holds NULL.
+
+    An integer column with NULLs reads as pandas `Int64` (with `<NA>`), one without as `int64`: the model's
+    signature declares them differently (training/register.py).
+    """
+    columns = con.sql(f"describe {table}").fetchall()
+    integers = [name for name, kind, *_ in columns if kind in INTEGER_TYPES]
+    nulls: dict[str, int] = {}
+    if integers:
+        counts = con.sql("select " + ", ".join(f'count(*) - count("{c}")' for c in integers) + f" from {table}").fetchall()[0]
+        nulls = dict(zip(integers, counts, strict=True))
+    return {name: f"{kind} NULL" if nulls.get(name) else kind for name, kind, *_ in columns}
+
+
 def load_training_data(db_path: Path, version: str | None = None) -> TrainingData:
     """Read the train clients of a feature version (read-only connection), features typed for the pipelines."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         fv = resolve_version(con, version)
         df = con.sql(f"select * from {fv.table} where {SPLIT} = 'train' order by {ID}").df()
         attributes = _attributes(con, df, fv)
+        types = feature_types(con, fv.table)
     numeric, categorical = split_columns(df)
     X = df[numeric + categorical].copy()
     X[numeric] = X[numeric].astype("float64")
     for c in categorical:
         X[c] = X[c].astype(object).where(X[c].notna(), None)
     y = df[TARGET].to_numpy(dtype=np.int64)
-    return TrainingData(X, y, df[ID].to_numpy(), fv, numeric, categorical, frame_fingerprint(df), attributes)
+    return TrainingData(X, y, df[ID].to_numpy(), fv, numeric, categorical, frame_fingerprint(df), attributes,
+                        {c: types[c] for c in numeric + categorical})
 
 
 def holdout_split(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -156,3 +179,30 @@ def read_oracle(path: Path) -> pd.DataFrame | None:
         return None
     oracle = pd.read_csv(path, usecols=["SK_ID_CURR", "p_default"])
     return oracle.rename(columns={"SK_ID_CURR": ID})
+
+
+def feature_dataset(data: TrainingData, duckdb_path: Path) -> Any:
+    """The training rows as an MLflow dataset (metadata only: the rows stay in the warehouse), for `log_input`.
+
+    Name: the feature version's table; digest: the content hash of the rows read (`TrainingData.fingerprint`);
+    source: the warehouse file (the table is in the name); schema: the feature table's own types.
+    """
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.types.schema import ColSpec, Schema
+
+    from training.register import input_type  # the signature's own mapping of the feature table's types
+
+    source = _local_source(duckdb_path)
+    schema = Schema([ColSpec(input_type(t, t.startswith("VARCHAR")), c, required=False) for c, t in data.column_types.items()])
+    return MetaDataset(source, name=f"client_features__{data.version.feature_version}", digest=data.fingerprint,
+                       schema=schema)
+
+
+def _local_source(path: Path) -> Any:
+    import warnings
+
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+
+    with warnings.catch_warnings():  # "no source type given, resolved from the path": as intended
+        warnings.simplefilter("ignore")
+        return resolve_dataset_source(str(Path(path).resolve()))

@@ -20,7 +20,7 @@ from common.settings import Settings
 from training import card, plots
 from training.config import Profile
 from training.cost import cost_at
-from training.data import TrainingData, cv_folds, holdout_split, load_training_data, read_oracle
+from training.data import TrainingData, cv_folds, feature_dataset, holdout_split, load_training_data, read_oracle
 from training.evaluate import SUSPICIOUS_AUC, is_suspicious, safe_auc, slice_table, threshold_metrics
 from training.explain import BASE, Explainer
 from training.fold_pool import FoldPool
@@ -158,6 +158,8 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         mlflow.log_params({"profile": profile.name, "seed": seed, "holdout_share": holdout, "n_splits": n_splits,
                            "cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp, "n_clients": len(data.y),
                            "n_features": data.X.shape[1], "n_skewed_log": len(ctx.skewed)})
+        mlflow.log_input(feature_dataset(data, settings.duckdb_path), context="training",
+                         tags={"feature_version": data.version.feature_version, "rows": str(len(data.y))})
         results = _search(ctx, profile, tags)
         best = best_of(results)
         log.info("champion %s: refitting on %d development clients, global SHAP on %d rows", best.candidate.name,
@@ -182,7 +184,7 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         version_tags = {**tags, "cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp,
                         "cost_ratio": settings.cost_fn / settings.cost_fp, "candidate": best.candidate.name,
                         "run_id": parent.info.run_id}
-        model_version, uri = register_champion(scorer, ctx.X_hold.head(5), version_tags)
+        model_version, uri = register_champion(scorer, ctx.X_hold.head(5), version_tags, column_types=data.column_types)
         tmp_dir = Path(tmp)
         pd.DataFrame({"client_id": data.client_ids[hold], "target": ctx.y_hold, "probability": p_hold}).to_csv(
             tmp_dir / "holdout_predictions.csv", index=False)
@@ -205,7 +207,7 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         path = card.write(settings.reports_dir, summary, scorer.global_importance(), leakage, fairness)
         (settings.reports_dir / "training_summary.json").write_text(json.dumps(summary, indent=1, default=str))
         mlflow.log_artifacts(str(tmp_dir))
-        mlflow.log_artifacts(str(figures), artifact_path="figures")
+        mlflow.log_artifacts(str(figures), artifact_path="model_card")  # where model_card.md's image links point
         mlflow.log_artifact(str(path))
         mlflow.log_artifact(str(settings.reports_dir / "training_summary.json"))
     return summary
