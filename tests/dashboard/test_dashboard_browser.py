@@ -40,6 +40,8 @@ class Visit:
     chart_tables: int
     screenshot: Path
     text: str
+    broken_words: list[str]
+    sidebar_width: float
 
 
 def open_data_tables(page) -> None:
@@ -62,6 +64,27 @@ def boxes(page, selector: str) -> list[dict]:
     return [b for b in (e.bounding_box() for e in page.locator(selector).all() if e.is_visible()) if b]
 
 
+# Words of the headings drawn on more than one line (a word cut by the wrapping, with or without a hyphen).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const heading of document.querySelectorAll('h1, h2, h3')) {
+    const walker = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+SIDEBAR_WIDTH = """() => { const s = document.querySelector('section[data-testid=stSidebar]');
+  return s && s.getAttribute('aria-expanded') !== 'false' ? s.getBoundingClientRect().width : 0; }"""
+
+
 def visit(page, url: str, spec: browser.PageSpec, axe_source: str, shot: Path) -> Visit:
     """Open a page, bring it to its finished state, measure and audit it, take its screenshot."""
     page.goto(url)
@@ -79,7 +102,8 @@ def visit(page, url: str, spec: browser.PageSpec, axe_source: str, shot: Path) -
                      "texts => texts.map(t => t.closest('[data-testid=stMarkdownContainer]').innerText)"),
                  chart_tables=page.locator('[data-testid="stExpander"]', has_text="Voir les données du graphique")
                  .locator("table.hc-table").count(),
-                 screenshot=shot, text=page.inner_text("body"))
+                 screenshot=shot, text=page.inner_text("body"), broken_words=page.evaluate(BROKEN_WORDS),
+                 sidebar_width=page.evaluate(SIDEBAR_WIDTH))
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +173,13 @@ def test_nothing_is_cut_off_sideways(visits, slug, zoom):
     assert seen.overflow["scrollWidth"] <= width
     for box in seen.chart_boxes + seen.decision_boxes:
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+
+
+@pytest.mark.parametrize(("slug", "zoom"), PAGE_ZOOMS)
+def test_headings_never_break_inside_a_word_and_the_sidebar_stays_narrow(visits, slug, zoom):
+    seen = visits[slug, zoom]
+    assert seen.broken_words == []
+    assert seen.sidebar_width <= (seen.overflow["innerWidth"] * 0.4 if zoom > 1 else 400)
 
 
 @pytest.mark.parametrize("zoom", ZOOMS)
