@@ -9,7 +9,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup lock data load run up test lint bench-data clean features dbt-docs bench-features
+.PHONY: help setup lock bench-setup data load run up test lint bench-data clean features dbt-docs bench-features
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 setup: $(STAMP) ## create .venv (Python 3.11) and install the lock file requirements.txt with uv (pip as fallback); no-op when up to date
+
+bench-setup: ## time make setup on a fresh clone of HEAD (uv cache empty, then filled), budget 60 s [BASELINE=ref for ratios]
+	$(PYTHON_BIN) bench/setup_time.py $(if $(BASELINE),--baseline $(BASELINE))
 
 lock: setup ## recompile requirements.txt from pyproject.toml (direct dependencies + dev group), keeping current pins [UPGRADE=pkg|all]
 	$(UV) pip compile pyproject.toml --group dev --python-version 3.11 --custom-compile-command "make lock" \

@@ -48,5 +48,6 @@ def register_small_champion(duckdb_path: Path, tracking_uri: str, feature_versio
         mlflow.log_metrics({"champion_holdout_roc_auc": 0.75, "champion_holdout_cost_per_applicant": 0.5,
                             "champion_holdout_recall": 0.6, "champion_holdout_precision": 0.2,
                             "champion_holdout_approval_rate": 0.5})
-        version, _ = register_champion(scorer, data.X.head(5), {**tags, "run_id": run.info.run_id})
+        version, _ = register_champion(scorer, data.X.head(5), {**tags, "run_id": run.info.run_id},
+                                       column_types=data.column_types)
     return version, data.version.feature_version
