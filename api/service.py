@@ -17,7 +17,7 @@ import pandas as pd
 from api.events import Event, EventStore, application_hash
 from api.features import ApplicationFeatures, raw_application
 from api.population import Population, profile_labels
-from api.reasons import human_value, main_reasons
+from api.reasons import human_label, human_value, main_reasons
 from api.registry import LoadedModel, headline
 from api.runtime import BASE, ModelRuntime
 from api.store import ClientMatrix, CursorPool, FeatureVersion
@@ -170,7 +170,7 @@ class ScoringService:
 
     def _contribution(self, feature: str, value: float, client_value: Any, labels: dict) -> dict[str, Any]:
         median, mode = self.matrix.medians.get(feature), self.matrix.modes.get(feature)
-        return {"feature": feature, "label": labels.get(feature, feature), "contribution": value,
+        return {"feature": feature, "label": human_label(feature, labels.get(feature, feature)), "contribution": value,
                 "direction": "increases_risk" if value > 0 else "decreases_risk" if value < 0 else "none",
                 "client_value": _clean(client_value), "population_median": median,
                 "population_most_frequent": mode, "value_text": human_value(feature, _clean(client_value)),
