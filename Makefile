@@ -9,19 +9,41 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup data load run up test lint bench-data clean features dbt-docs bench-features
+.PHONY: help setup lock bench-setup data load run up test lint bench-data clean features dbt-docs bench-features
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
+# Installer: uv, pinned in the lock file itself, from the package index; pip when uv cannot be had. uv reads no
+# pip.conf: it gets the extra indexes and wheel folders pip is configured with (most machines have none).
+UV := $(VENV)/bin/uv
+UV_PIN = $(shell grep -E '^uv==' requirements.txt)
+UV_SOURCES = $$( { $(PY) -m pip config get global.extra-index-url 2>/dev/null | tr ' ' '\n' | sed '/^$$/d; s/^/--extra-index-url /'; \
+	$(PY) -m pip config get global.find-links 2>/dev/null | tr ' ' '\n' | sed '/^$$/d; s/^/--find-links /'; } | tr '\n' ' ')
+UV_FLAGS = --python $(PY) --system-certs --index-strategy unsafe-best-match $(UV_SOURCES)
+
 $(STAMP): requirements.txt
 	@command -v $(PYTHON_BIN) >/dev/null || { echo "error: $(PYTHON_BIN) not found (Python 3.11 is required)"; exit 1; }
-	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	touch $(STAMP)
+	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON_BIN)"; $(PYTHON_BIN) -m venv $(VENV); }
+	@echo "installing $(UV_PIN) (the installer), then the $$(grep -c '^[A-Za-z]' requirements.txt) pinned packages of requirements.txt"
+	@if $(PY) -m pip install --quiet --disable-pip-version-check "$(UV_PIN)" 2>/dev/null; then \
+		$(UV) pip sync $(UV_FLAGS) requirements.txt; \
+	else \
+		echo "uv is not available here: installing with pip instead (slower)"; \
+		$(PY) -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt; \
+	fi
+	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv (Python 3.11) and install requirements.txt (no-op when up to date)
+setup: $(STAMP) ## create .venv (Python 3.11) and install the lock file requirements.txt with uv (pip as fallback); no-op when up to date
+
+bench-setup: ## time make setup on a fresh clone of HEAD (uv cache empty, then filled), budget 60 s [BASELINE=ref for ratios]
+	$(PYTHON_BIN) bench/setup_time.py $(if $(BASELINE),--baseline $(BASELINE))
+
+lock: setup ## recompile requirements.txt from pyproject.toml (direct dependencies + dev group), keeping current pins [UPGRADE=pkg|all]
+	$(UV) pip compile pyproject.toml --group dev --python-version 3.11 --custom-compile-command "make lock" \
+		$(if $(filter all,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade-package $(UPGRADE))) \
+		--system-certs --index-strategy unsafe-best-match $(UV_SOURCES) -o requirements.txt
+	@echo "requirements.txt recompiled: run make setup, then make test"
 
 data: setup ## write synthetic Kaggle-format files into $HC_DATA_DIR [CLIENTS=N SEED=S]
 	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED)
@@ -54,8 +76,10 @@ bench-data: setup ## full-size generation (356,255 clients): wall time and peak 
 features: load ## load, then dbt build + Great Expectations + publish a feature version (marts.client_features)
 	$(PY) -m dbt_project.pipeline
 
-dbt-docs: setup ## dbt docs generate: the documented models and columns (dbt_project/target/index.html)
-	$(PY) -m dbt.cli.main docs generate --project-dir dbt_project --profiles-dir dbt_project
+dbt-docs: setup ## dbt docs as one page that opens as a file: models, columns, tests, exposures, lineage (dbt_project/target/static_index.html)
+	HC_DUCKDB_PATH="$${HC_DUCKDB_PATH:-$(CURDIR)/warehouse/homecredit.duckdb}" \
+		$(PY) -m dbt.cli.main docs generate --static --project-dir dbt_project --profiles-dir dbt_project
+	@echo "open dbt_project/target/static_index.html in a browser (a file: no server), or serve the docs: cd dbt_project && ../$(VENV)/bin/dbt docs serve"
 
 bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
 	$(PY) -m bench.features --clients 356255 --seed $(SEED)

@@ -26,6 +26,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from common.contracts.labels import label_of
+
 NUMERIC = {
     "age_years": "Age (years)", "annual_income": "Annual income", "credit_amount": "Credit amount",
     "annuity_amount": "Annuity", "goods_price": "Price of the goods", "years_employed": "Years employed",
@@ -36,6 +38,12 @@ CATEGORICAL = {
     "gender": "Gender", "family_status": "Family status", "education": "Education", "income_type": "Income type",
     "occupation": "Occupation", "housing_type": "Housing", "contract_type": "Contract type",
     "owns_car": "Owns a car", "owns_realty": "Owns real estate",
+}
+# The Kaggle column of each categorical variable, for its French labels (common/contracts/labels_fr.json).
+PROFILE_COLUMNS = {
+    "gender": "CODE_GENDER", "family_status": "NAME_FAMILY_STATUS", "education": "NAME_EDUCATION_TYPE",
+    "income_type": "NAME_INCOME_TYPE", "occupation": "OCCUPATION_TYPE", "housing_type": "NAME_HOUSING_TYPE",
+    "contract_type": "NAME_CONTRACT_TYPE", "organization_type": "ORGANIZATION_TYPE",
 }
 SIMILARITY_VARIABLES = ("age_years", "annual_income", "credit_amount", "annuity_amount", "years_employed",
                         "children_count")
@@ -130,8 +138,9 @@ class Population:
         return out
 
     def distribution(self, variable: str, filters: Filters, bins: int, client_id: int | None,
-                     min_group: int) -> dict[str, Any]:
-        """Histogram (numeric) or counts (categorical) of one variable in a group, and where a client stands."""
+                     min_group: int, log: bool = False) -> dict[str, Any]:
+        """Histogram (numeric; bins of equal width in log10 when `log`) or counts (categorical) of one variable in a
+        group, and where a client stands."""
         group = self.select(filters)
         out: dict[str, Any] = {"variable": variable, "label": {**NUMERIC, **CATEGORICAL}[variable],
                                "filters": filters.describe(), **outcome(group, min_group),
@@ -139,7 +148,8 @@ class Population:
         if out["too_small"]:
             return out
         if variable in self.numeric:
-            out |= {"summary": numeric_summary(group[variable]), "histogram": histogram(group, variable, bins, min_group)}
+            out |= {"summary": numeric_summary(group[variable]),
+                    "histogram": histogram(group, variable, bins, min_group, log)}
         else:
             out["counts"] = categorical_counts(group, variable, min_group)
         if client_id is not None:
@@ -221,7 +231,8 @@ def categorical_counts(group: pd.DataFrame, variable: str, min_group: int) -> li
     for value, part in group.groupby(keys.fillna("\0missing"), sort=False, dropna=False):
         known = part["target"].dropna()
         small = len(part) < min_group
-        out.append({"value": None if value == "\0missing" else _json(value),
+        raw = None if value == "\0missing" else _json(value)
+        out.append({"value": raw, "label": None if raw is None else str(label_of(raw, PROFILE_COLUMNS.get(variable))),
                     "count": None if small else int(len(part)), "share": None if small else round(len(part) / total, 6),
                     "default_rate": None if small or len(known) < min_group else round(float(known.mean()), 6),
                     "suppressed": small, "_n": len(part)})
@@ -229,15 +240,25 @@ def categorical_counts(group: pd.DataFrame, variable: str, min_group: int) -> li
     return out
 
 
-def histogram(group: pd.DataFrame, variable: str, bins: int, min_group: int) -> list[dict[str, Any]]:
-    """Equal-width bins over the group's range: edges, count and default rate per bin; a bin of fewer than
-    `min_group` clients has them withheld (`suppressed`)."""
+def histogram(group: pd.DataFrame, variable: str, bins: int, min_group: int, log: bool = False) -> list[dict[str, Any]]:
+    """Equal-width bins (in log10 when `log`: skewed amounts) from the value below which `min_group` clients lie to
+    the value above which `min_group` lie, the others counted in the first or last bin: no edge is one client's value
+    (the group's minimum or maximum). Edges, count and default rate per bin; a bin of fewer than `min_group`
+    clients has them withheld (`suppressed`)."""
     values = pd.to_numeric(group[variable], errors="coerce")
     present = values.notna().to_numpy()
     x = values.to_numpy(dtype="float64")[present]
     if x.size == 0:
         return []
-    edges = np.histogram_bin_edges(x, bins=bins)
+    share = min(min_group / x.size, 0.5)
+    positive = x[x > 0]
+    if log and positive.size:
+        low, high = (float(v) for v in np.quantile(positive, [share, 1 - share]))
+        edges = np.geomspace(low, high, bins + 1) if high > low else np.array([low, low * 1.0001])
+    else:
+        low, high = (float(v) for v in np.quantile(x, [share, 1 - share]))
+        edges = np.linspace(low, high, bins + 1) if high > low else np.array([low, low + 1e-9])
+    x = np.clip(x, edges[0], edges[-1])
     which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
     target = group["target"].to_numpy(dtype="float64")[present]
     out = []
@@ -248,6 +269,17 @@ def histogram(group: pd.DataFrame, variable: str, bins: int, min_group: int) -> 
         out.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": n if n >= min_group or n == 0 else None,
                     "default_rate": None if known.size < min_group else round(float(known.mean()), 6),
                     "suppressed": 0 < n < min_group})
+    return out
+
+
+def profile_labels(profile: dict[str, Any]) -> dict[str, str]:
+    """French labels of a profile's text values (booleans as oui / non)."""
+    out = {}
+    for name, value in profile.items():
+        if isinstance(value, bool):
+            out[name] = "oui" if value else "non"
+        elif isinstance(value, str) and (name in PROFILE_COLUMNS or name in CATEGORICAL):
+            out[name] = str(label_of(value, PROFILE_COLUMNS.get(name)))
     return out
 
 

@@ -113,10 +113,13 @@ class ProfilePublic(BaseModel):
         "children_count": 0, "education": "Secondary / secondary special", "income_type": "Working",
         "occupation": "Laborers", "years_employed": 1.7, "housing_type": "House / apartment", "owns_car": "no",
         "owns_realty": "yes", "contract_type": "Cash loans", "annual_income": 202500.0, "credit_amount": 406597.5,
-        "annuity_amount": 24700.5}]})
+        "annuity_amount": 24700.5, "value_labels": {"gender": "Homme", "family_status": "Célibataire",
+                                                    "income_type": "Salarié", "owns_car": "non"}}]})
 
     client_id: int
     split: str | None = None
+    value_labels: dict[str, str] = Field(default_factory=dict, description=(
+        "French label of each text value of the profile (the raw values stay in their fields)"))
 
 
 class ClientListPublic(BaseModel):
@@ -177,26 +180,31 @@ class ContributionPublic(BaseModel):
     client_value: Value
     population_median: float | None = Field(description="Median over all clients of the feature version (numbers)")
     population_most_frequent: str | None = Field(description="Most frequent value over all clients (text features)")
+    value_text: str = Field(description="The client's value for people, in French: years, months, euros, category label")
+    typical_value_text: str = Field(description="The typical value (median or most frequent) for people, in French")
 
 
 class ReasonPublic(BaseModel):
-    """One of the main reasons, in plain French."""
+    """One of the main reasons, in plain French: distinct from the others, never a protected attribute."""
 
     feature: str
     label: str | None = None
     text: str
     contribution: float
     direction: str | None = None
+    value_text: str | None = Field(None, description="The client's value in human units (French)")
+    covers: list[str] = Field(default_factory=list, description=(
+        "Weaker features that say the same thing (e.g. the other external scores), left out of the reasons"))
 
 
 EXPLANATION_EXAMPLE = {
     "base_value": -2.43,
     "contributions": [{"feature": "ext_source_mean", "label": "scores externes : moyenne", "contribution": 0.62,
                        "direction": "increases_risk", "client_value": 0.16, "population_median": 0.52,
-                       "population_most_frequent": None}],
+                       "population_most_frequent": None, "value_text": "0,16 sur 1", "typical_value_text": "0,52 sur 1"}],
     "reasons": [{"feature": "ext_source_mean", "label": "scores externes : moyenne",
-                 "text": "Scores externes : moyenne : 0,16 ; cela augmente le risque estimé.", "contribution": 0.62,
-                 "direction": "hausse"}]}
+                 "text": "Scores externes : moyenne : 0,16 sur 1 ; cela augmente le risque estimé.", "contribution": 0.62,
+                 "direction": "hausse", "value_text": "0,16 sur 1", "covers": ["ext_source_3", "ext_source_min"]}]}
 
 
 class ExplanationPublic(ScoreBase):
@@ -251,6 +259,7 @@ class CategoryCount(BaseModel):
     """One value of a categorical variable in a group."""
 
     value: Value
+    label: str | None = Field(None, description="French label of the value (null for a missing value)")
     count: int | None = Field(description="null when fewer than HC_MIN_GROUP_SIZE clients hold the value")
     share: float | None
     default_rate: float | None = Field(description="Share of defaulters among those with a known outcome (null when "
@@ -336,3 +345,17 @@ class VariablePublic(BaseModel):
     label: str
     kind: Literal["numeric", "categorical"]
     values: list[Value] | None = Field(None, description="Known values (categorical variables)")
+    value_labels: dict[str, str] | None = Field(None, description="French label of each known value")
+
+
+class LabelsPublic(BaseModel):
+    """French labels of the category values people see (the API and the warehouse keep the raw values)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "columns": {"NAME_INCOME_TYPE": {"Working": "Salarié", "Pensioner": "Retraité"}},
+        "values": {"Working": "Salarié", "Pensioner": "Retraité", "yes": "oui", "no": "non"},
+        "profile_columns": {"income_type": "NAME_INCOME_TYPE"}}]})
+
+    columns: dict[str, dict[str, str]] = Field(description="Kaggle column -> raw value -> French label")
+    values: dict[str, str] = Field(description="Raw value -> French label over every column (one label per value)")
+    profile_columns: dict[str, str] = Field(description="Client profile / population variable -> its Kaggle column")

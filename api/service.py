@@ -16,7 +16,8 @@ import pandas as pd
 
 from api.events import Event, EventStore, application_hash
 from api.features import ApplicationFeatures, raw_application
-from api.population import Population
+from api.population import Population, profile_labels
+from api.reasons import human_label, human_value, main_reasons
 from api.registry import LoadedModel, headline
 from api.runtime import BASE, ModelRuntime
 from api.store import ClientMatrix, CursorPool, FeatureVersion
@@ -111,7 +112,8 @@ class ScoringService:
         if i is None or self.matrix.index(client_id) is None:
             raise ClientNotFoundError(client_id)
         row = self.population.frame.iloc[i].drop(labels=["target"], errors="ignore").to_dict()
-        return {k: _clean(v) for k, v in row.items()}
+        profile = {k: _clean(v) for k, v in row.items()}
+        return profile | {"value_labels": profile_labels(profile)}
 
     def application(self, client_id: int) -> dict[str, Any]:
         """The raw application of a client, as POST /v1/score takes it."""
@@ -165,23 +167,16 @@ class ScoringService:
         order = contrib.abs().sort_values(ascending=False, kind="stable").index
         labels = getattr(self.runtime.explainer, "labels", {}) or {}
         rows = [self._contribution(f, float(contrib[f]), scored.features.get(f), labels) for f in order[:top]]
-        reasons = [self._reason(f, scored.features.get(f), float(contrib[f])) for f in order[:REASONS]
-                   if contrib[f] != 0]
+        reasons = main_reasons(((f, float(contrib[f])) for f in order), scored.features, labels, REASONS)
         return {"base_value": base, "contributions": rows, "reasons": reasons}
 
     def _contribution(self, feature: str, value: float, client_value: Any, labels: dict) -> dict[str, Any]:
-        return {"feature": feature, "label": labels.get(feature, feature), "contribution": value,
+        median, mode = self.matrix.medians.get(feature), self.matrix.modes.get(feature)
+        return {"feature": feature, "label": human_label(feature, labels.get(feature, feature)), "contribution": value,
                 "direction": "increases_risk" if value > 0 else "decreases_risk" if value < 0 else "none",
-                "client_value": _clean(client_value), "population_median": self.matrix.medians.get(feature),
-                "population_most_frequent": self.matrix.modes.get(feature)}
-
-    def _reason(self, feature: str, value: Any, contribution: float) -> dict[str, Any]:
-        reason = getattr(self.runtime.explainer, "_reason", None)
-        if reason is None:
-            return {"feature": feature, "text": f"{feature} : {value}", "contribution": contribution}
-        made = reason(feature, value, contribution)
-        return {"feature": feature, "label": made.get("label"), "text": made["text"], "contribution": contribution,
-                "direction": made.get("direction")}
+                "client_value": _clean(client_value), "population_median": median,
+                "population_most_frequent": mode, "value_text": human_value(feature, _clean(client_value)),
+                "typical_value_text": human_value(feature, median if median is not None else mode)}
 
     # -- events ------------------------------------------------------------------------------------------
     def event(self, request_id: str, endpoint: str, client_id: int | None, scored: Scored, started: float,

@@ -13,9 +13,15 @@ from common.contracts.registry import CHAMPION, MODEL_NAME
 
 
 class Settings(BaseSettings):
-    """Every setting of every Python stage; paths are relative to the repository root unless absolute."""
+    """Every setting of every Python stage; paths are relative to the repository root unless absolute.
 
-    model_config = SettingsConfigDict(env_prefix="HC_", extra="ignore")
+    Read from `HC_*` environment variables, then from a `.env` file in the working directory when there is one
+    (the same file `docker compose` reads; see .env.example); a variable set in the environment wins, an empty
+    value in `.env` counts as unset.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HC_", extra="ignore", env_file=".env", env_file_encoding="utf-8",
+                                      env_ignore_empty=True)
 
     data_dir: Path = Field(Path("data/raw"), description="Folder holding the eight Kaggle-format CSV files.")
     oracle_path: Path = Field(

@@ -16,6 +16,7 @@ from dashboard import formatting as fmt
 from dashboard.settings import get_settings
 
 TTL = 300  # seconds an answer stays cached (scores change only when the model is redeployed)
+WAIT = "Le service de scoring répond…"  # shown when an answer takes more than half a second (st.spinner's delay)
 LISTED_CLIENTS = 300  # client numbers offered in the search list (more slows typing in it; any number can be typed)
 
 
@@ -123,38 +124,44 @@ def _unknown_client(client_id: int) -> str:
     return f"Aucun client ne porte le numéro {client_id}. Vérifiez le numéro saisi."
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def health() -> dict:
     """GET /health: status, model and feature versions."""
     return request("GET", "/health")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def model_info() -> dict:
     """GET /v1/model: name, version, threshold, cost ratio, metrics, global importance."""
     return request("GET", "/v1/model")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def client_profile(client_id: int) -> dict:
     """GET /v1/clients/{id}: the client's descriptive profile."""
     return request("GET", f"/v1/clients/{client_id}", not_found=_unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=3600, show_spinner=WAIT)
+def value_labels() -> dict[str, str]:
+    """GET /v1/labels: the French label of every category value (raw value -> label)."""
+    return request("GET", "/v1/labels")["values"]
+
+
+@st.cache_data(ttl=TTL, show_spinner="Calcul du score…")
 def client_score(client_id: int) -> dict:
     """GET /v1/clients/{id}/score: probability, decision, threshold, margin."""
     return request("GET", f"/v1/clients/{client_id}/score", not_found=_unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner="Calcul du score et de ses raisons…")
 def client_explanation(client_id: int, top: int = 10) -> dict:
     """GET /v1/clients/{id}/explanation?top=k: the score, signed contributions and the main reasons in French."""
     return request("GET", f"/v1/clients/{client_id}/explanation", params={"top": top},
                    not_found=_unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner="Calcul du score de la demande…")
 def score_application(fields: dict, client_id: int | None = None, labels: dict[str, str] | None = None) -> dict:
     """POST /v1/score: score and explanation of a posted application (with a client's history when client_id)."""
     body = {"application": fields} if client_id is None else {"client_id": client_id, "application": fields}
@@ -162,19 +169,19 @@ def score_application(fields: dict, client_id: int | None = None, labels: dict[s
                    not_found=None if client_id is None else _unknown_client(client_id))
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@st.cache_data(ttl=3600, show_spinner=WAIT)
 def openapi() -> dict:
     """The API's OpenAPI schema (the fields of an application, their types, bounds and categories)."""
     return request("GET", "/openapi.json")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def client_application(client_id: int) -> dict:
     """The client's raw application (Kaggle fields), as POST /v1/score takes it."""
     return request("GET", f"/v1/clients/{client_id}/application", not_found=_unknown_client(client_id))["application"]
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def client_ids() -> list[int]:
     """Client numbers offered in the searchable list (GET /v1/clients when the API lists them)."""
     answer = request("GET", "/v1/clients", params={"limit": LISTED_CLIENTS})
@@ -182,21 +189,22 @@ def client_ids() -> list[int]:
     return [int(i["client_id"]) if isinstance(i, dict) else int(i) for i in items]
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def population_variables() -> list[dict]:
     """GET /v1/population/variables: name, label, kind and known values of the descriptive variables."""
     return request("GET", "/v1/population/variables")
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def distribution(variable: str, filters: dict, client_id: int | None, bins: int = 20) -> dict:
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def distribution(variable: str, filters: dict, client_id: int | None, bins: int = 20, log: bool = False) -> dict:
     """GET /v1/population/distribution/{variable}: histogram or counts in a group, and the client's position."""
-    params = {**filters, "bins": bins, **({} if client_id is None else {"client_id": client_id})}
+    params = {**filters, "bins": bins, **({} if client_id is None else {"client_id": client_id}),
+              **({"scale": "log"} if log else {})}
     return request("GET", f"/v1/population/distribution/{variable}", params=params,
                    not_found=None if client_id is None else _unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def similar_clients(client_id: int, k: int = 100) -> dict:
     """GET /v1/population/similar/{id}: the k most similar clients and their observed default rate."""
     return request("GET", f"/v1/population/similar/{client_id}", params={"k": k}, not_found=_unknown_client(client_id))

@@ -29,10 +29,16 @@ class FormField:
 
 ACTIONABLE = (
     FormField("AMT_CREDIT", "Montant du crédit demandé", "amount", 1_000, 1e8, 5_000),
-    FormField("AMT_ANNUITY", "Annuité (remboursement annuel)", "amount", 0, 1e7, 500),
+    FormField("AMT_ANNUITY", "Mensualité (remboursement par mois)", "amount", 0, 1e7, 500),
     FormField("AMT_GOODS_PRICE", "Prix du bien financé", "amount", 0, 1e8, 5_000),
     FormField("NAME_CONTRACT_TYPE", "Type de contrat", "category"),
 )
+# The what-if's own fields: the adviser changes the amount, the duration and the goods price; the annuity follows
+# (dashboard/whatif.py), typed by hand only under "Avancé".
+CREDIT = (ACTIONABLE[0], ACTIONABLE[2], ACTIONABLE[3])
+ANNUITY = ACTIONABLE[1]
+DURATION = FormField("DURATION_MONTHS", "Durée du crédit (mois)", "count", 1, 480, 1,
+                     "La mensualité est recalculée pour cette durée, au taux implicite de la demande actuelle.")
 SITUATION = (
     FormField("AMT_INCOME_TOTAL", "Revenu annuel déclaré", "amount", 1_000, 1e9, 1_000),
     FormField("NAME_INCOME_TYPE", "Type de revenu", "category"),

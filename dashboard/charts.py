@@ -38,6 +38,7 @@ PERCENT_AXIS = alt.Axis(labelExpr="replace(format(datum.value * 100, '.0f'), '.'
 NUMBER_AXIS = alt.Axis(labelExpr=FRENCH_NUMBER, labelFontSize=13, titleFontSize=13)
 FONT = 13
 LABEL_LIMIT = 230  # pixels of a category label before "…" (full names in the tooltip and the data table): room at 200 %
+LOG_NOTE = " (échelle logarithmique)"
 TEXT = "#1F2128"  # axis, legend and title text: 16:1 on white (Streamlit's own theme greys them to about 3.5:1)
 
 
@@ -65,6 +66,7 @@ def score_gauge(probability: float, threshold: float, decision: str) -> alt.Laye
     """The client's probability of default as a bar labelled with the decision, the threshold as a labelled line."""
     words = fmt.decision_words(decision)[0]
     data = pd.DataFrame([{"who": "Ce client", "probability": probability, "decision": words, "threshold": threshold,
+                          "label_x": max(probability, threshold),  # the label starts after the line: never over it
                           "probability_text": f"{fmt.percent(probability)} · {words}",
                           "threshold_text": f"Seuil {fmt.percent(threshold)}"}])
     x = alt.X("probability:Q", title="Probabilité de défaut", scale=alt.Scale(domain=[0, _upper_bound(probability, threshold)]),
@@ -75,8 +77,8 @@ def score_gauge(probability: float, threshold: float, decision: str) -> alt.Laye
             x=x, y=alt.Y("who:N", title=None, axis=alt.Axis(labelFontSize=FONT)),
             color=alt.Color("decision:N", scale=DECISION_COLOR, legend=None),
             tooltip=[alt.Tooltip("probability_text:N", title="Probabilité"), alt.Tooltip("threshold_text:N", title="Seuil")]),
-        base.mark_text(align="left", dx=6, fontSize=14, fontWeight="bold", color=CLIENT).encode(
-            x="probability:Q", y="who:N", text="probability_text:N"),
+        base.mark_text(align="left", dx=8, fontSize=14, fontWeight="bold", color=CLIENT).encode(
+            x="label_x:Q", y="who:N", text="probability_text:N"),
         base.mark_rule(color=CLIENT, strokeWidth=3, strokeDash=[6, 3]).encode(x="threshold:Q"),
         base.mark_text(align="center", baseline="bottom", fontSize=FONT, color=CLIENT).encode(
             x="threshold:Q", y=alt.value(-4), text="threshold_text:N"),
@@ -113,17 +115,20 @@ def contributions_chart(rows: pd.DataFrame) -> alt.LayerChart:
 
 
 def numeric_distribution_chart(bins: pd.DataFrame, variable_label: str, client_value: float | None,
-                               client_label: str) -> alt.LayerChart:
+                               client_label: str, log: bool = False) -> alt.LayerChart:
     """Histogram of a numeric variable in a group, the client as a labelled black diamond on a vertical line.
 
     Args:
         bins: columns `start`, `end`, `count` (one row per bin).
+        log: a logarithmic axis (skewed amounts, bins of equal width in log): the bulk of the clients stays
+            readable next to a few very large values, and the client is on the axis whatever their value.
     """
     data = bins.assign(range_text=[f"{fmt.number(s, 1)} – {fmt.number(e, 1)}" for s, e in zip(bins["start"], bins["end"], strict=True)],
                        count_text=[fmt.number(c) for c in bins["count"]])
     hover = alt.selection_point(on="pointerover", empty=False, name="survol")
     bars = alt.Chart(data).mark_bar(color=POPULATION, stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("start:Q", title=variable_label, bin="binned", axis=NUMBER_AXIS),
+        x=alt.X("start:Q", title=variable_label + (LOG_NOTE if log else ""), bin="binned", axis=NUMBER_AXIS,
+                scale=alt.Scale(type="log") if log else alt.Undefined),
         x2="end:Q",
         y=alt.Y("count:Q", title="Nombre de clients", axis=NUMBER_AXIS),
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.8)),
@@ -167,7 +172,8 @@ def categorical_distribution_chart(counts: pd.DataFrame, variable_label: str, cl
     return readable(alt.layer(bars, labels).properties(height=alt.Step(28), title=f"Répartition : {variable_label}"))
 
 
-def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict | None) -> alt.LayerChart:
+def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict | None,
+                  log_x: bool = False, log_y: bool = False) -> alt.LayerChart:
     """Two variables for a group of clients: decisions by colour and shape; the client as a labelled diamond.
 
     Zoom and pan with the mouse; a click on the legend keeps one decision.
@@ -175,6 +181,7 @@ def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict
     Args:
         points: columns `x`, `y` and `decision` (words: `Crédit accordé` / `Crédit refusé`).
         client: `x`, `y` and `label` of the client, or None.
+        log_x, log_y: logarithmic axes (skewed amounts: a 100-million income does not squeeze the others).
     """
     legend = alt.selection_point(fields=["decision"], bind="legend", name="decision_choisie")
     present = [i for i, words in enumerate(POINT_COLOR.domain) if words in set(points["decision"])] or [0, 1]
@@ -182,8 +189,10 @@ def scatter_chart(points: pd.DataFrame, x_label: str, y_label: str, client: dict
     shape = alt.Scale(domain=[POINT_SHAPE.domain[i] for i in present], range=[POINT_SHAPE.range[i] for i in present])
     dots = alt.Chart(points.assign(x_text=[fmt.value_text(v) for v in points["x"]],
                                    y_text=[fmt.value_text(v) for v in points["y"]])).mark_point(filled=True, size=70).encode(
-        x=alt.X("x:Q", title=x_label, scale=alt.Scale(zero=False), axis=NUMBER_AXIS),
-        y=alt.Y("y:Q", title=y_label, scale=alt.Scale(zero=False), axis=NUMBER_AXIS),
+        x=alt.X("x:Q", title=x_label + (LOG_NOTE if log_x else ""), axis=NUMBER_AXIS,
+                scale=alt.Scale(type="log") if log_x else alt.Scale(zero=False)),
+        y=alt.Y("y:Q", title=y_label + (LOG_NOTE if log_y else ""), axis=NUMBER_AXIS,
+                scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
         color=alt.Color("decision:N", scale=color, legend=alt.Legend(title="Décision (cliquer pour filtrer)",
                                                                      orient="top", labelFontSize=FONT)),
         shape=alt.Shape("decision:N", scale=shape, legend=None),
@@ -234,6 +243,7 @@ def importance_chart(rows: pd.DataFrame) -> alt.Chart:
 def whatif_chart(before: dict, after: dict, threshold: float) -> alt.LayerChart:
     """The probability before and after the changes, each bar labelled with its decision, and the threshold line."""
     rows = [{"scenario": name, "probability": s["probability_default"], "decision": fmt.decision_words(s["decision"])[0],
+             "label_x": max(s["probability_default"], threshold),  # labels start after the threshold line
              "text": f"{fmt.percent(s['probability_default'])} · {fmt.decision_words(s['decision'])[0]}"}
             for name, s in (("Avant", before), ("Après", after))]
     data = pd.DataFrame(rows).assign(threshold=threshold, threshold_text=f"Seuil {fmt.percent(threshold)}")
@@ -244,6 +254,6 @@ def whatif_chart(before: dict, after: dict, threshold: float) -> alt.LayerChart:
     return readable(alt.layer(
         base.mark_bar(size=30).encode(x=x, y=y, color=alt.Color("decision:N", scale=DECISION_COLOR, legend=None),
                                       tooltip=[alt.Tooltip("scenario:N", title="Situation"), alt.Tooltip("text:N", title="Score")]),
-        base.mark_text(align="left", dx=6, fontSize=FONT, fontWeight="bold", color=CLIENT).encode(x="probability:Q", y=y, text="text:N"),
+        base.mark_text(align="left", dx=8, fontSize=FONT, fontWeight="bold", color=CLIENT).encode(x="label_x:Q", y=y, text="text:N"),
         base.mark_rule(color=CLIENT, strokeWidth=3, strokeDash=[6, 3]).encode(x="threshold:Q"),
     ).properties(height=alt.Step(48), title=f"Avant et après les modifications (seuil {fmt.percent(threshold)}, trait pointillé)"))

@@ -14,6 +14,8 @@ AGE_BANDS = {  # label -> (age_min, age_max), inclusive as the API reads them
     "55 à 65 ans": (55, 65), "65 ans et plus": (65, 120),
 }
 FILTER_VARIABLES = ("gender", "contract_type", "income_type", "education", "family_status", "housing_type")
+# Amounts skewed to the right (a few incomes of 100 million): shown on a logarithmic axis.
+SKEWED = ("annual_income", "credit_amount", "annuity_amount", "goods_price")
 SIMILARITY_VARIABLES = ("age_years", "annual_income", "credit_amount", "annuity_amount", "years_employed", "children_count")
 
 
@@ -52,11 +54,15 @@ def counts_frame(counts: list[dict]) -> pd.DataFrame:
                          for c in counts], columns=["category", "count", "default_rate"])
 
 
-def local_histogram(values: list[float | None], bins: int = 10) -> pd.DataFrame:
-    """Equal-width bins of a few values (the similar clients), missing values left out."""
-    x = np.array([v for v in values if v is not None], dtype=float)
+def local_histogram(values: list[float | None], bins: int = 10, log: bool = False) -> pd.DataFrame:
+    """Equal-width bins of a few values (the similar clients; equal width in log10 when `log`), missing values
+    (and, in log, values of 0 or less) left out."""
+    x = np.array([v for v in values if v is not None and (not log or v > 0)], dtype=float)
     if x.size == 0:
         return pd.DataFrame(columns=["start", "end", "count"])
+    if log and np.ptp(x) > 0:
+        counts, edges = np.histogram(x, bins=np.geomspace(x.min(), x.max(), bins + 1))
+        return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts.astype(int)})
     counts, edges = np.histogram(x, bins=bins if np.ptp(x) > 0 else 1)
     return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts.astype(int)})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,28 @@ CLIENT_KEY = "client_id"  # the client chosen on any page, kept when moving betw
 RECENT_KEY = "recent_clients"  # clients consulted in this session, offered first in the list
 
 
+# At 200 % zoom (a 640-pixel layout, WCAG 1.4.4 / 1.4.10): headings wrap between words, never inside one, and
+# shrink a little; the sidebar, when opened, stays narrow.
+PAGE_STYLE = (
+    "<style>h1,h2,h3{hyphens:manual;overflow-wrap:normal;word-break:normal}"
+    "@media (max-width:800px){h1{font-size:1.9rem!important}h2{font-size:1.45rem!important}"
+    "section[data-testid=stSidebar]{width:15rem!important;min-width:15rem!important;max-width:15rem!important}}"
+    "</style>")
+
+
 def page_header(title: str, intro: str) -> None:
     """The browser tab title (distinct per page, WCAG 2.4.2), the page heading and a one-line introduction."""
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=FAVICON)
+    st.html(PAGE_STYLE)
     st.title(title)
     st.write(intro)
+    load_labels()
+
+
+def load_labels() -> None:
+    """The French labels of the category values: one table, served by the API (cached for an hour)."""
+    with contextlib.suppress(api_client.ApiError):  # the page says the API is unreachable; raw values meanwhile
+        fmt.use_labels(api_client.value_labels())
 
 
 def show_error(error: api_client.ApiError) -> None:

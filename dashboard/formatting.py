@@ -43,27 +43,14 @@ PROFILE_LABELS = {
     "region_rating_with_city": "Note de la région et de la ville",
 }
 
-VALUE_WORDS = {  # Kaggle codes shown to advisers in French
-    "F": "Femme", "M": "Homme", "XNA": "Non renseigné", "yes": "oui", "no": "non", "Y": "oui", "N": "non",
-    "Cash loans": "Prêt personnel", "Revolving loans": "Crédit renouvelable",
-    "Working": "Salarié", "Commercial associate": "Associé commercial", "Pensioner": "Retraité",
-    "State servant": "Fonctionnaire", "Unemployed": "Sans emploi", "Student": "Étudiant",
-    "Businessman": "Chef d'entreprise", "Maternity leave": "Congé maternité",
-    "Secondary / secondary special": "Secondaire", "Higher education": "Supérieur",
-    "Incomplete higher": "Supérieur non terminé", "Lower secondary": "Premier cycle du secondaire",
-    "Academic degree": "Diplôme universitaire",
-    "Married": "Marié(e)", "Single / not married": "Célibataire", "Civil marriage": "Union civile",
-    "Separated": "Séparé(e)", "Widow": "Veuf / veuve", "Unknown": "Inconnu",
-    "House / apartment": "Maison / appartement", "With parents": "Chez les parents",
-    "Municipal apartment": "Logement municipal", "Rented apartment": "Location",
-    "Office apartment": "Logement de fonction", "Co-op apartment": "Coopérative",
-    "Laborers": "Ouvriers", "Low-skill Laborers": "Ouvriers peu qualifiés", "Core staff": "Personnel qualifié",
-    "Accountants": "Comptables", "Managers": "Cadres", "Drivers": "Chauffeurs", "Sales staff": "Commerciaux",
-    "Cleaning staff": "Personnel d'entretien", "Cooking staff": "Cuisiniers", "Private service staff": "Services à la personne",
-    "Medicine staff": "Personnel médical", "Security staff": "Sécurité", "High skill tech staff": "Techniciens qualifiés",
-    "Waiters/barmen staff": "Serveurs / barmans", "Realty agents": "Agents immobiliers", "Secretaries": "Secrétaires",
-    "IT staff": "Informaticiens", "HR staff": "Ressources humaines",
-}
+# Kaggle codes shown to advisers in French: the API's one table (`GET /v1/labels`, from common/contracts/labels_fr.json),
+# loaded by `use_labels` when the app starts; filled in place so that every page sees it.
+VALUE_WORDS: dict[str, str] = {"yes": "oui", "no": "non"}
+
+
+def use_labels(values: Mapping[str, str]) -> None:
+    """Adopt the API's French labels of the category values (raw value -> label)."""
+    VALUE_WORDS.update(values)
 
 
 TABLE_STYLE = (  # plain HTML tables: light for the browser (st.table renders every cell as Markdown), wrap at 200 %

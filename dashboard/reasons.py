@@ -16,9 +16,9 @@ def contributions_frame(explanation: dict) -> pd.DataFrame:
         typical = c.get("population_median")
         if typical is None:
             typical = c.get("population_most_frequent")
-        rows.append({"label": c["label"], "contribution": c["contribution"],
-                     "value_text": fmt.feature_value(c["feature"], c.get("client_value")),
-                     "median_text": fmt.feature_value(c["feature"], typical)})
+        rows.append({"label": c["label"], "contribution": c["contribution"],  # the API's words first (human units)
+                     "value_text": c.get("value_text") or fmt.feature_value(c["feature"], c.get("client_value")),
+                     "median_text": c.get("typical_value_text") or fmt.feature_value(c["feature"], typical)})
     return pd.DataFrame(rows, columns=["label", "contribution", "value_text", "median_text"])
 
 

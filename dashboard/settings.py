@@ -9,9 +9,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DashboardSettings(BaseSettings):
-    """Where the API is, how to authenticate to it, and where the dashboard listens."""
+    """Where the API is, how to authenticate to it, and where the dashboard listens.
 
-    model_config = SettingsConfigDict(env_prefix="HC_", extra="ignore")
+    Read from `HC_*` environment variables, then from a `.env` file in the working directory when there is one
+    (the environment wins; an empty value in `.env` counts as unset).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HC_", extra="ignore", env_file=".env", env_file_encoding="utf-8",
+                                      env_ignore_empty=True)
 
     api_url: str = Field("http://127.0.0.1:8000", description="Base URL of the scoring API.")
     api_key: SecretStr = Field(SecretStr(""), description="Value sent in the X-API-Key header (secret: never commit it).")

@@ -20,6 +20,7 @@ from common.settings import Settings
 from monitoring.assess import assess
 from monitoring.compare import SCORE
 from monitoring.evidently_drift import run_report, save_html
+from monitoring.figures import score_distributions
 from monitoring.markdown import render_drift
 from monitoring.reference import ID, Champion, load_champion, read_clients, reference_frame, score_clients
 from monitoring.reports import write_reports
@@ -72,6 +73,9 @@ def run_drift(settings: Settings, top_k: int | None = None, html_max_mb: float =
                   "threshold": champion.threshold, "feature_version": champion.feature_version},
         **assessment.summary, "html": html,
     }
+    figure = score_distributions(reference[SCORE], current[SCORE], champion.threshold, out / "drift_scores.png",
+                                 ("train clients (holdout)", "test clients"))
+    summary["figures"] = {"scores": figure.name}
     timings["total_s"] = time.perf_counter() - started
     summary["timings"] = {k: round(v, 2) for k, v in timings.items()}
     write_reports(out, "drift", summary, render_drift(summary))

@@ -134,6 +134,7 @@ def render_drift(summary: dict) -> str:
         f"features (they carry {_pct(summary.get('importance_share'))} of the model's mean |SHAP|) and the "
         "predicted probability.", "",
         "## Verdict", "", *verdict_lines(summary), "",
+        *figure_lines(summary),
         "## What it means for the model", "", "\n\n".join(meaning(summary)), "",
         "## Monitored features", "", *feature_table(summary), "",
         "## How to read this", "", METHOD_NOTE.format(missing=100 * summary["thresholds"]["missing_share"],
@@ -149,6 +150,19 @@ def render_drift(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def figure_lines(summary: dict) -> list[str]:
+    """The pictures of the report (score distributions; for `monitor`, the trend over windows)."""
+    figures = summary.get("figures") or {}
+    lines = []
+    if figures.get("scores"):
+        lines += ["## Scores: reference vs current", "", f"![predicted probability, reference vs current]({figures['scores']})", ""]
+    if figures.get("trend"):
+        lines += ["## Trend over the windows", "",
+                  f"![mean probability, refusal rate and score PSI per window]({figures['trend']})", "",
+                  "One point per `monitor` run (history.jsonl beside this report), oldest first.", ""]
+    return lines
+
+
 def render_monitor(summary: dict) -> str:
     """`monitor.md`: a window of prediction events against the reference, and the delayed labels."""
     m = summary["model"]
@@ -162,7 +176,7 @@ def render_monitor(summary: dict) -> str:
     if summary.get("status") == "too_few_events":
         lines += ["## Verdict", "", f"- {summary['message']}", ""]
         return "\n".join(lines)
-    lines += ["## Verdict", "", *verdict_lines(summary), ""]
+    lines += ["## Verdict", "", *verdict_lines(summary), "", *figure_lines(summary)]
     labels = summary.get("labels")
     if labels:
         lines += ["## Delayed labels", "", *label_lines(labels), ""]

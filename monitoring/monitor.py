@@ -19,8 +19,10 @@ import pandas as pd
 from common.settings import Settings
 from monitoring.alerts import AlertSink
 from monitoring.assess import assess
+from monitoring.compare import SCORE
 from monitoring.events import Window, read_events
 from monitoring.evidently_drift import save_html
+from monitoring.figures import append_history, score_distributions, score_trend
 from monitoring.labels import label_alerts, read_labels, realised
 from monitoring.markdown import render_monitor
 from monitoring.reference import Champion, load_champion, reference_frame
@@ -87,11 +89,26 @@ def compare_window(settings: Settings, champion: Champion, features: list[str], 
     assessment = assess(settings, champion, reference, current, features)
     html = save_html(assessment.snapshot, out / "monitor.html", max_mb=10.0)
     body = {"status": "compared", **assessment.summary, "html": html}
+    figure = score_distributions(reference[SCORE], current[SCORE], champion.threshold, out / "monitor_scores.png",
+                                 ("reference", "this window"))
+    body["figures"] = {"scores": figure.name}
     labels = label_section(settings, champion, current, labels_for(settings, labels_path))
     if labels is not None:
         body["alerts"] = body["alerts"] + labels.pop("alerts")
         body["labels"] = labels
     return body
+
+
+def _trend(out: Path, summary: dict, threshold: float, psi_alert: float) -> Path:
+    """Append this window to `history.jsonl` and draw the trend over every window so far."""
+    score = summary["score"]
+    history = append_history(out / "history.jsonl", {
+        "created_at": summary["created_at"], "window": summary["window"]["description"],
+        "n_events": summary["window"]["n_events"], "psi": score.get("psi"), "psi_alert": psi_alert,
+        "reference_mean": score.get("reference_mean"), "current_mean": score.get("current_mean"),
+        "reference_refusal_rate": score.get("reference_refusal_rate"),
+        "current_refusal_rate": score.get("current_refusal_rate"), "drifted_share": summary.get("drifted_share")})
+    return score_trend(history, threshold, out / "monitor_trend.png")
 
 
 def run_monitor(settings: Settings, window: Window, labels_path: Path | None = None, sink: AlertSink | None = None,
@@ -130,6 +147,7 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
     summary["seconds"] = round(done - started, 2)
     summary["timings"] = {"champion_s": round(read_at - started, 2), "events_s": round(compared_at - read_at, 2),
                           "compare_s": round(done - compared_at, 2)}
+    summary["figures"]["trend"] = _trend(out, summary, champion.threshold, settings.score_psi_alert).name
     _, md_path = write_reports(out, "monitor", summary, render_monitor(summary))
     sink = sink or AlertSink(settings.alerts_url or settings.events_url, settings.alert_webhook)
     recorded = sink.emit(summary["alerts"], source, window=summary["window"], report=str(md_path))

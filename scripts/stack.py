@@ -48,7 +48,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dashboard-port", type=int, default=int(os.environ.get("HC_DASHBOARD_PORT", 8501)),
                         help="dashboard port (HC_DASHBOARD_PORT, default 8501)")
-    parser.add_argument("--mlflow-port", type=int, default=5000, help="MLflow UI port (default 5000)")
+    parser.add_argument("--mlflow-port", type=int, default=int(os.environ.get("HC_MLFLOW_PORT", 5000)),
+                        help="MLflow UI port (default $HC_MLFLOW_PORT, else 5000)")
     args = parser.parse_args()
     settings = get_settings()
     env = dict(os.environ)

@@ -7,7 +7,7 @@ cut into stratified cross-validation folds. The whole mart is read: no row sampl
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -35,6 +35,8 @@ class TrainingData:
     fingerprint: str
     attributes: pd.DataFrame
     pseudonyms: np.ndarray  # of the client ids: what artefacts carry (`common/contracts/pseudonyms.py`)
+    # each feature's type as the feature table gives it (`feature_types`), for the model's MLflow signature
+    column_types: dict[str, str] = field(default_factory=dict)
 
 
 def frame_fingerprint(df: pd.DataFrame) -> str:
@@ -74,6 +76,24 @@ def _attributes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, fv: FeatureVer
     return out.set_axis(df.index)
 
 
+INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
+
+
+def feature_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column -> `(DuckDB type, nullable)` of a feature table, as `TYPE` or `TYPE NULL` when a row holds NULL.
+
+    An integer column with NULLs reads as pandas `Int64` (with `<NA>`), one without as `int64`: the model's
+    signature declares them differently (training/register.py).
+    """
+    columns = con.sql(f"describe {table}").fetchall()
+    integers = [name for name, kind, *_ in columns if kind in INTEGER_TYPES]
+    nulls: dict[str, int] = {}
+    if integers:
+        counts = con.sql("select " + ", ".join(f'count(*) - count("{c}")' for c in integers) + f" from {table}").fetchall()[0]
+        nulls = dict(zip(integers, counts, strict=True))
+    return {name: f"{kind} NULL" if nulls.get(name) else kind for name, kind, *_ in columns}
+
+
 def load_training_data(db_path: Path, version: str | None = None) -> TrainingData:
     """Read the train clients of a feature version (read-only connection), features typed for the pipelines."""
     with duckdb.connect(str(db_path), read_only=True) as con:
@@ -81,6 +101,7 @@ def load_training_data(db_path: Path, version: str | None = None) -> TrainingDat
         df = con.sql(f"select * from {fv.snapshot} where {SPLIT} = 'train' order by {ID}").df()
         attributes = _attributes(con, df, fv)
         pseudonyms = np.array(pseudonymize(df[ID], read_key(con)))
+        types = feature_types(con, fv.snapshot)
     numeric, categorical = split_columns(df)
     X = df[numeric + categorical].copy()
     X[numeric] = X[numeric].astype("float64")
@@ -88,7 +109,7 @@ def load_training_data(db_path: Path, version: str | None = None) -> TrainingDat
         X[c] = X[c].astype(object).where(X[c].notna(), None)
     y = df[TARGET].to_numpy(dtype=np.int64)
     return TrainingData(X, y, df[ID].to_numpy(), fv, numeric, categorical, frame_fingerprint(df), attributes,
-                        pseudonyms)
+                        pseudonyms, {c: types[c] for c in numeric + categorical})
 
 
 def holdout_split(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

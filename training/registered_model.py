@@ -7,10 +7,9 @@ share of defaulters among those given 10 % is about 10 %. `predict` returns one 
 (`refuse` when probability >= threshold, else `accept`) and `threshold`. Columns missing from the input are
 treated as missing values; extra columns (e.g. `client_id`) are ignored.
 
-Through `mlflow.pyfunc`, the signature declares numeric features as optional doubles: MLflow refuses int64
-columns for them (it only up-casts ints of 32 bits or less), so callers holding warehouse rows cast them
-first, e.g. `model.unwrap_python_model().prepare(rows)`. JSON sent to `mlflow models serve` is parsed
-against the signature and needs nothing.
+Through `mlflow.pyfunc`, the signature declares the feature table's own types (training/register.py), so rows
+read from `marts.client_features` with DuckDB are predicted as they come; `prepare` gives the training types
+(numbers as float, text as object). JSON sent to `mlflow models serve` is parsed against the signature.
 """
 
 from __future__ import annotations

@@ -78,6 +78,22 @@ def _log_result(r: CVResult, prefix: str = "") -> None:
              r.metrics["cv_roc_auc_mean"], r.metrics["fit_seconds_total"])
 
 
+def progress(k: int, total: int, elapsed: float, budget: float | None = None) -> str:
+    """`3 of 17, 42 s elapsed, about 196 s left`: where a long search stands. Without a time budget, the time
+    left is estimated from the mean time per step so far; with one, it is the budget left."""
+    text = f"{k} of {total}, {elapsed:.0f} s elapsed"
+    if budget is not None:
+        return f"{text}, {max(budget - elapsed, 0.0):.0f} s left of its {budget:.0f} s budget"
+    if k > 1:
+        return f"{text}, about {elapsed / (k - 1) * (total - k + 1):.0f} s left"
+    return text
+
+
+def coarse_count(profile: Profile) -> int:
+    """How many candidates `coarse` cross-validates."""
+    return 1 + 2 * 4 + len(profile.logistic_grid) + len(profile.lgbm_grid) + len(profile.forest_grid)
+
+
 def best_of(results: list[CVResult]) -> CVResult:
     """The lowest out-of-fold cost; on a tie the earlier (simpler) candidate."""
     return min(results, key=lambda r: r.choice.cost)
@@ -113,8 +129,11 @@ def refine(base: Candidate, ctx: SearchContext, profile: Profile,
         start = {k: v for k, v in base.params.items() if k != "n_estimators" and not isinstance(v, str)}
         study.enqueue_trial(start, skip_if_exists=True)
     results: list[CVResult] = []
+    started = time.monotonic()
 
     def objective(trial: optuna.Trial) -> float:
+        log.info("refine trial %s", progress(trial.number + 1, profile.refine_trials, time.monotonic() - started,
+                                             profile.refine_timeout_s))
         candidate = replace(base, params=suggest(trial, base.family), stage="refine")
         result = cross_validate(candidate, ctx)
         _log_result(result, f"refine trial {trial.number} ")
@@ -163,9 +182,10 @@ def refine_top(results: list[CVResult], ctx: SearchContext, profile: Profile,
 def coarse(ctx: SearchContext, profile: Profile, on_result: Callable[[CVResult], None]) -> list[CVResult]:
     """From the simplest model up: dummy; per family the imbalance strategies, then a small grid."""
     results: list[CVResult] = []
+    total, started = coarse_count(profile), time.monotonic()
 
     def run(c: Candidate) -> CVResult:
-        log.info("cross-validating %s", c.name)
+        log.info("candidate %s: cross-validating %s", progress(len(results) + 1, total, time.monotonic() - started), c.name)
         r = cross_validate(c, ctx)
         _log_result(r)
         results.append(r)

@@ -31,6 +31,7 @@ from training.fold_pool import FoldPool
 from training.folds import SearchContext
 from training.leakage import check_leakage
 from training.register import (
+    feature_dataset,
     finite,
     git_commit,
     log_candidate,
@@ -192,6 +193,8 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         mlflow.log_params({"profile": profile.name, "seed": seed, "holdout_share": holdout, "n_splits": n_splits,
                            "cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp, "n_clients": len(data.y),
                            "n_features": data.X.shape[1], "n_skewed_log": len(ctx.skewed)})
+        mlflow.log_input(feature_dataset(data, settings.duckdb_path), context="training",
+                         tags={"feature_version": data.version.feature_version, "rows": str(len(data.y))})
         results = _search(ctx, profile, tags)
         best = best_of(results)
         log.info("champion %s: refitting on %d development clients, global SHAP on %d rows", best.candidate.name,
@@ -227,7 +230,7 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
                         "cost_ratio": settings.cost_fn / settings.cost_fp, "candidate": best.candidate.name,
                         "calibration": calibrated.method, "run_id": parent.info.run_id}
         model_version, uri = register_champion(scorer, synthetic_example(ctx.X, data.numeric, data.categorical),
-                                               version_tags)
+                                               version_tags, column_types=data.column_types)
         tmp_dir = Path(tmp)
         # pseudonyms, never client ids, in a published artefact
         pd.DataFrame({PSEUDONYM: data.pseudonyms[hold], "target": ctx.y_hold, "probability": p_hold}).to_csv(
@@ -252,7 +255,7 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         path = card.write(settings.reports_dir, summary, scorer.global_importance(), leakage, fairness)
         (settings.reports_dir / "training_summary.json").write_text(json.dumps(summary, indent=1, default=str))
         mlflow.log_artifacts(str(tmp_dir))
-        mlflow.log_artifacts(str(figures), artifact_path="figures")
+        mlflow.log_artifacts(str(figures), artifact_path="model_card")  # where model_card.md's image links point
         mlflow.log_artifact(str(path))
         mlflow.log_artifact(str(settings.reports_dir / "training_summary.json"))
     return summary

@@ -31,15 +31,19 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def copy_champion_figures(run_id: str, dest: Path) -> dict[str, Path]:
-    """The champion run's figures (MLflow artifacts `figures/<name>.png`) copied as `champion_<name>.png`."""
+    """The champion run's figures (MLflow artifacts `model_card/<name>.png`, `figures/<name>.png` in runs made
+    before the model card's images were logged where it links them) copied as `champion_<name>.png`."""
     out = {}
     for name in CHAMPION_FIGURES:
-        try:
-            local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"figures/{name}.png")
-        except (MlflowException, OSError):
+        for folder in ("model_card", "figures"):
+            try:
+                local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"{folder}/{name}.png")
+            except (MlflowException, OSError):
+                continue
+            out[name] = Path(shutil.copyfile(local, dest / f"champion_{name}.png"))
+            break
+        else:
             log.warning("champion figure %s not found in run %s", name, run_id)
-            continue
-        out[name] = Path(shutil.copyfile(local, dest / f"champion_{name}.png"))
     return out
 
 

@@ -9,9 +9,10 @@ from fastapi.exceptions import RequestValidationError
 
 from api.access import PrincipalDep, secured
 from api.deps import ServiceDep, SettingsDep
-from api.population import CATEGORICAL, NUMERIC, SIMILARITY_DEFINITION, Filters
+from api.population import CATEGORICAL, NUMERIC, PROFILE_COLUMNS, SIMILARITY_DEFINITION, Filters
 from api.schemas import DistributionPublic, SimilarPublic, SummaryPublic, VariablePublic, error_responses
 from api.service import ClientNotFoundError
+from common.contracts.labels import label_of
 
 router = APIRouter(prefix="/v1/population", tags=["population"], responses=error_responses(404, 422))
 Text = Annotated[str | None, Query(max_length=100)]
@@ -42,7 +43,8 @@ def variables(service: ServiceDep) -> list[dict]:
     """The descriptive variables, their kind and known values."""
     population = service.population
     return ([{"name": n, "label": NUMERIC[n], "kind": "numeric"} for n in population.numeric]
-            + [{"name": n, "label": CATEGORICAL[n], "kind": "categorical", "values": population.categories[n]}
+            + [{"name": n, "label": CATEGORICAL[n], "kind": "categorical", "values": population.categories[n],
+                "value_labels": {str(v): str(label_of(v, PROFILE_COLUMNS.get(n))) for v in population.categories[n]}}
                for n in population.categorical])
 
 
@@ -59,14 +61,17 @@ def summary(service: ServiceDep, settings: SettingsDep, filters: FiltersDep) -> 
 def distribution(variable: Annotated[str, Path(max_length=64)], service: ServiceDep, settings: SettingsDep,
                  filters: FiltersDep,
                  bins: Annotated[int, Query(ge=2, le=100)] = 20,
-                 client_id: Annotated[int | None, Query(ge=1, le=2**62, description="Show where this client stands")] = None) -> dict:
+                 client_id: Annotated[int | None, Query(ge=1, le=2**62, description="Show where this client stands")] = None,
+                 scale: Annotated[Literal["linear", "log"], Query(description=(
+                     "Histogram bins of equal width (linear) or of equal width in log10 (log: skewed amounts)"))] = "linear",
+                 ) -> dict:
     """Histogram (numeric) or counts (categorical) of a variable in the group, with a client's position."""
     population = service.population
     if variable not in population.numeric and variable not in population.categorical:
         raise HTTPException(status_code=404, detail="Unknown variable (see GET /v1/population/variables)")
     if client_id is not None and population.row(client_id) is None:
         raise ClientNotFoundError(client_id)
-    return population.distribution(variable, filters, bins, client_id, settings.min_group_size)
+    return population.distribution(variable, filters, bins, client_id, settings.min_group_size, log=scale == "log")
 
 
 @router.get("/similar/{client_id}", response_model=SimilarPublic, summary="Clients most similar to a client",

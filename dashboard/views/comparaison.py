@@ -35,12 +35,13 @@ def draw_distribution(client_id: int, profile: dict, mode: str, filters: dict, g
     title = cmp.label(variable, variables.get(variable, {}).get("label"))
     value = profile.get(variable)
     client_words = f"Client {client_id} : {fmt.value_text(value)}"
+    log = variable in cmp.SKEWED
     if mode == cmp.SIMILAR:
         values = [n.get(variable) for n in similar["neighbours"]]
-        bins, count, below = cmp.local_histogram(values), len(values), cmp.share_below(values, value)
+        bins, count, below = cmp.local_histogram(values, log=log), len(values), cmp.share_below(values, value)
         answer = None
     else:
-        answer = api_client.distribution(variable, filters, client_id)
+        answer = api_client.distribution(variable, filters, client_id, log=log)
         count, position = answer["n_clients"], answer.get("client") or {}
         if count == 0:
             st.warning("Aucun client ne correspond à ces filtres : retirez-en un ou deux.", icon=":material/filter_alt_off:")
@@ -54,11 +55,14 @@ def draw_distribution(client_id: int, profile: dict, mode: str, filters: dict, g
             return answer
         bins = cmp.histogram_frame(answer["histogram"])
         below = None if position.get("percentile") is None else position["percentile"] / 100
-    chart = charts.numeric_distribution_chart(bins, title, None if value is None else float(value), client_words)
+    log_axis = log and (value is None or float(value) > 0)
+    chart = charts.numeric_distribution_chart(bins, title, None if value is None else float(value), client_words, log=log_axis)
     table = pd.DataFrame({f"{title} (de)": [fmt.number(v, 1) for v in bins["start"]],
                           f"{title} (à)": [fmt.number(v, 1) for v in bins["end"]],
                           "Nombre de clients": bins["count"]}).set_index(f"{title} (de)")
-    components.chart_block(chart, fmt.distribution_alt(title, group, count, value, below), table, key="distribution")
+    alt_text = fmt.distribution_alt(title, group, count, value, below) + (
+        " Axe horizontal en échelle logarithmique." if log_axis else "")
+    components.chart_block(chart, alt_text, table, key="distribution")
     return answer
 
 
@@ -90,7 +94,13 @@ def draw_scatter(client_id: int, profile: dict, similar: dict) -> None:
                                int(counts.get(charts.REFUSED_WORDS, 0)), client)
     table = pd.DataFrame({"Client": points["client_id"].astype(str), cmp.label(x): [fmt.value_text(v) for v in points["x"]],
                           cmp.label(y): [fmt.value_text(v) for v in points["y"]], "Décision": points["decision"]}).set_index("Client")
-    components.chart_block(charts.scatter_chart(points, cmp.label(x), cmp.label(y), client), alt_text, table, key="scatter")
+    log_x, log_y = x in cmp.SKEWED, y in cmp.SKEWED
+    if log_x or log_y:  # a log axis cannot show 0: such points (none for the amounts) are left out
+        points = points[((points["x"] > 0) | (not log_x)) & ((points["y"] > 0) | (not log_y))]
+        alt_text += " Axe" + (" horizontal" if log_x and not log_y else " vertical" if log_y and not log_x else "s") + \
+            " en échelle logarithmique."
+    components.chart_block(charts.scatter_chart(points, cmp.label(x), cmp.label(y), client, log_x, log_y), alt_text, table,
+                           key="scatter")
 
 
 def draw() -> None:

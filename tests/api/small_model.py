@@ -54,5 +54,5 @@ def register_small_champion(duckdb_path: Path, tracking_uri: str, feature_versio
                             "champion_holdout_recall": 0.6, "champion_holdout_precision": 0.2,
                             "champion_holdout_approval_rate": 0.5})
         version, _ = register_champion(scorer, synthetic_example(data.X, data.numeric, data.categorical),
-                                       {**tags, "run_id": run.info.run_id})
+                                       {**tags, "run_id": run.info.run_id}, column_types=data.column_types)
     return version, data.version.feature_version

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from api.reasons import PROTECTED, main_reasons
 from tests.api.conftest import HEADERS, ApiWorld
 
 pytestmark = pytest.mark.slow
@@ -193,7 +194,42 @@ def test_explanation_contributions_add_up_to_the_score(client: TestClient, servi
     assert first["direction"] == ("increases_risk" if first["contribution"] > 0 else "decreases_risk")
     assert len(body["reasons"]) == 4
     assert all(r["text"].endswith("le risque estimé.") for r in body["reasons"])
-    assert [r["feature"] for r in body["reasons"]] == [c["feature"] for c in contributions[:4]]
+    expected = main_reasons([(c["feature"], c["contribution"]) for c in contributions],
+                            {c["feature"]: c["client_value"] for c in contributions},
+                            {c["feature"]: c["label"] for c in contributions})
+    assert [r["feature"] for r in body["reasons"]] == [r["feature"] for r in expected]
+    assert body["reasons"][0]["feature"] == next(c["feature"] for c in contributions if c["feature"] not in PROTECTED)
+    assert not {r["feature"] for r in body["reasons"]} & PROTECTED
+
+
+def test_log_histogram_of_a_skewed_amount(client: TestClient) -> None:
+    linear = client.get("/v1/population/distribution/annual_income", params={"bins": 5}, headers=HEADERS).json()
+    log = client.get("/v1/population/distribution/annual_income", params={"bins": 5, "scale": "log"}, headers=HEADERS).json()
+    edges = [b["low"] for b in log["histogram"]] + [log["histogram"][-1]["high"]]
+    assert edges[0] == pytest.approx(linear["summary"]["min"]) and edges[-1] == pytest.approx(linear["summary"]["max"])
+    ratios = [b / a for a, b in zip(edges, edges[1:], strict=False)]
+    assert ratios == pytest.approx([ratios[0]] * 5)  # equal widths in log10
+    assert sum(b["count"] for b in log["histogram"]) == sum(b["count"] for b in linear["histogram"]) == log["summary"]["count"]
+    bad = client.get("/v1/population/distribution/annual_income", params={"scale": "cubic"}, headers=HEADERS)
+    assert bad.status_code == 422
+
+
+def test_labels_table_and_labels_beside_raw_values(client: TestClient, clients: dict) -> None:
+    table = client.get("/v1/labels", headers=HEADERS)
+    assert table.status_code == 200
+    body = table.json()
+    assert body["columns"]["NAME_INCOME_TYPE"]["Working"] == "Salarié"
+    assert body["values"]["yes"] == "oui"
+    assert body["profile_columns"]["education"] == "NAME_EDUCATION_TYPE"
+    assert client.get("/v1/labels").status_code == 401
+    profile = client.get(f"/v1/clients/{clients['with_history']}", headers=HEADERS).json()
+    assert profile["value_labels"]["income_type"] == body["columns"]["NAME_INCOME_TYPE"][profile["income_type"]]
+    assert profile["value_labels"]["owns_car"] == body["values"][profile["owns_car"]]
+    counts = client.get("/v1/population/distribution/contract_type", headers=HEADERS).json()["counts"]
+    assert {c["value"]: c["label"] for c in counts if c["value"]} == {
+        c["value"]: body["columns"]["NAME_CONTRACT_TYPE"][c["value"]] for c in counts if c["value"]}
+    variables = {v["name"]: v for v in client.get("/v1/population/variables", headers=HEADERS).json()}
+    assert variables["gender"]["value_labels"] == {"F": "Femme", "M": "Homme"}
 
 
 def test_explanation_values_and_population_medians(client: TestClient, api_world: ApiWorld, clients: dict) -> None:
@@ -419,7 +455,7 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
                      "/v1/clients", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
                      "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
-                     "/v1/population/similar/{client_id}"}
+                     "/v1/population/similar/{client_id}", "/v1/labels"}
     components = schema["components"]["schemas"]
     assert components["ScoreRequest"]["examples"][0]["application"]["AMT_CREDIT"] == 450000.0
     assert "examples" in components["ScorePublic"] and "examples" in components["ExplanationPublic"]

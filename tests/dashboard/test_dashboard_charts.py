@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
+from dashboard import comparison as cmp
 
 
 def _luminance(hex_colour: str) -> float:
@@ -94,6 +95,32 @@ def test_score_gauge_draws_the_threshold_as_a_labelled_line():
     assert rows[0]["probability_text"] == "18,0\u00a0% · Crédit refusé"
     assert rows[0]["decision"] == "Crédit refusé"
     assert spec["layer"][2]["encoding"]["x"]["field"] == "threshold"
+
+
+def test_decision_labels_start_after_the_threshold_line():
+    """The probability's label is never drawn over the threshold line, below or above it."""
+    for probability, threshold in ((0.097, 0.11), (0.18, 0.11)):
+        spec = charts.score_gauge(probability, threshold, "accepted").to_dict()
+        rows = next(iter(spec["datasets"].values()))
+        assert rows[0]["label_x"] == max(probability, threshold)
+        assert spec["layer"][1]["encoding"]["x"]["field"] == "label_x" and spec["layer"][1]["mark"]["dx"] > 0
+    whatif = charts.whatif_chart({"probability_default": 0.18, "decision": "refused"},
+                                 {"probability_default": 0.08, "decision": "accepted"}, 0.11).to_dict()
+    assert [r["label_x"] for r in next(iter(whatif["datasets"].values()))] == [0.18, 0.11]
+    assert whatif["layer"][1]["encoding"]["x"]["field"] == "label_x"
+
+
+def test_skewed_amounts_use_a_log_axis_with_the_client_on_it():
+    spec = charts.scatter_chart(POINTS, "Âge (ans)", "Revenu annuel", {"x": 33.0, "y": 150000.0, "label": "Client 100002"},
+                                log_y=True).to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["scale"] == {"type": "log"}
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Revenu annuel (échelle logarithmique)"
+    assert spec["layer"][0]["encoding"]["x"]["scale"] == {"zero": False}
+    assert spec["layer"][1]["mark"]["shape"] == "diamond"  # the client stays marked on the log axis
+    numeric = charts.numeric_distribution_chart(BINS, "Revenu annuel", 35.0, "Client", log=True).to_dict()
+    assert numeric["layer"][0]["encoding"]["x"]["scale"] == {"type": "log"}
+    bins = cmp.local_histogram([1e5, 1e6, 1e7, 1.17e8, None, 0.0], bins=3, log=True)
+    assert list(bins["count"]) == [2, 1, 1] and bins["start"].iloc[0] == 1e5 and bins["end"].iloc[-1] == 1.17e8
 
 
 def test_contributions_point_right_for_risk_and_carry_signed_labels():

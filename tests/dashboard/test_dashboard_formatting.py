@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from common.contracts.labels import value_labels
 from dashboard import formatting as fmt
 
 NB, TH = "\u00a0", "\u202f"
@@ -23,7 +24,9 @@ def test_percent_and_points():
     assert fmt.points(-0.012) == f"1,2{NB}point"
 
 
-def test_profile_values_are_translated():
+def test_profile_values_are_translated_with_the_apis_table():
+    assert fmt.value_text("Pensioner") == "Pensioner"  # before the API's labels are loaded: the raw value
+    fmt.use_labels(value_labels())  # what GET /v1/labels serves
     assert fmt.value_text("F") == "Femme"
     assert fmt.value_text("Pensioner") == "Retraité"
     assert fmt.value_text(True) == "oui"

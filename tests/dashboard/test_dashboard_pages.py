@@ -9,7 +9,8 @@ from html_tables import tables
 from live_api import point_dashboard_at
 from streamlit.testing.v1 import AppTest
 
-from dashboard import browser
+from dashboard import browser, whatif
+from dashboard import formatting as fmt
 
 VIEWS = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 TIMEOUT = 30
@@ -168,14 +169,20 @@ def test_simulation_shows_what_changes(dashboard_env):
     keys = {w.key for w in at.number_input} | {w.key for w in at.selectbox}
     assert f"sim_{dashboard_env.refused}_AMT_ANNUITY" in keys
     assert not {f"sim_{dashboard_env.refused}_{name}" for name in ("CODE_GENDER", "DAYS_BIRTH")} & keys  # nobody can act on them
+    assert "Demande actuelle" in texts(at.markdown) and "taux implicite" in texts(at.markdown)
     credit = at.number_input(key=f"sim_{dashboard_env.refused}_AMT_CREDIT")
+    before_amount, before_annuity = credit.value, at.number_input(key=f"sim_{dashboard_env.refused}_AMT_ANNUITY").value
+    contract = at.selectbox(key=f"sim_{dashboard_env.refused}_NAME_CONTRACT_TYPE").value
     credit.set_value(max(credit.value / 4, 1000.0))
     at.button[0].click().run()  # the form's submit button
     assert not at.exception and "Ce qui change" in [h.value for h in at.header]
     sentence = next(m.value for m in at.markdown if m.value.startswith("La probabilité de défaut "))
     assert "La décision" in sentence
     changes = tables(at)[0]
-    assert list(changes.index) == ["Montant du crédit demandé"]
+    assert list(changes.index) == ["Montant du crédit demandé", "Mensualité (remboursement par mois)"]
+    terms = whatif.current_terms(before_amount, before_annuity, contract)  # the annuity follows, at the same rate
+    expected = whatif.new_annuity(terms, max(before_amount / 4, 1000.0), terms.months)
+    assert changes.loc["Mensualité (remboursement par mois)", "Après"] == fmt.value_text(expected)
     assert len(charts(at)) >= 2  # before/after + gauge (+ contributions)
 
 

@@ -40,16 +40,28 @@ def _holdout(trained) -> pd.DataFrame:
 
 
 def _rows(trained, ids) -> pd.DataFrame:
-    """Feature rows as the warehouse holds them, integer columns cast to float as the signature requires."""
-    rows = trained.features.set_index("client_id").loc[ids].drop(columns=["split", "target"])
-    numeric = rows.select_dtypes("number").columns
-    return rows.astype(dict.fromkeys(numeric, "float64")).reset_index()
+    """Rows of marts.client_features as DuckDB hands them over (`.df()`: int64 stays int64), in the order of `ids`."""
+    with duckdb.connect(str(trained.settings.duckdb_path), read_only=True) as con:
+        rows = con.execute("select * from marts.client_features where client_id in (select unnest(?))",
+                           [[int(i) for i in ids]]).df()
+    return rows.set_index("client_id").loc[list(ids)].reset_index()
 
 
-def test_signature_declares_optional_double_and_string_inputs(model):
+def test_signature_declares_the_feature_tables_own_types(model, trained):
     schema = model.metadata.get_input_schema()
-    assert {t.name for t in schema.input_types()} == {"double", "string"}
+    types = {spec.name: getattr(spec.type, "name", str(spec.type)) for spec in schema.inputs}
+    assert (types["cnt_children"], types["days_birth"], types["amt_income_total"]) == ("long", "long", "double")
+    assert types["code_gender"] == "string"
+    assert set(types.values()) <= {"long", "integer", "double", "string", "Any"}
     assert not any(spec.required for spec in schema.inputs)
+
+
+def test_predict_by_alias_on_rows_read_from_the_feature_table_as_they_come(model, trained):
+    holdout = _holdout(trained).head(200)
+    rows = _rows(trained, holdout["client_id"])
+    assert rows["cnt_children"].dtype == "int64"  # what made the double-only signature refuse these rows
+    out = model.predict(rows)
+    np.testing.assert_allclose(out["probability"], holdout["probability"], rtol=0, atol=1e-12)
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,10 @@ def test_drift_report_files_and_verdict(tmp_path, drift: bool) -> None:
     assert [c["column"] for c in saved["columns"]] == world.FEATURES
     assert saved["score"]["n_reference"] == 800  # the holdout's scores only
     assert (tmp_path / "reports" / "drift.html").stat().st_size < 10e6
+    assert saved["figures"] == {"scores": "drift_scores.png"}
+    assert "![predicted probability, reference vs current](drift_scores.png)" in markdown
+    assert (tmp_path / "reports" / "drift_scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 10_000 < (tmp_path / "reports" / "drift_scores.png").stat().st_size < 200_000
     if drift:
         assert set(saved["drifted_features"]) == {"ext_source_2", "ext_source_3", "ext_source_1", "days_birth",
                                                   "amt_income_total"}

@@ -69,6 +69,13 @@ def test_a_quiet_window_passes_and_a_drifted_one_alerts(setup, caplog: pytest.Lo
     markdown = (setup["reports"] / "monitor.md").read_text()
     assert "**crossed, an alert is raised**" in markdown and "`ext_source_1` 55" in markdown
     assert (setup["reports"] / "monitor.html").stat().st_size < 10e6
+    assert summary["figures"] == {"scores": "monitor_scores.png", "trend": "monitor_trend.png"}
+    assert "](monitor_scores.png)" in markdown and "](monitor_trend.png)" in markdown
+    history = [json.loads(line) for line in (setup["reports"] / "history.jsonl").read_text().splitlines()]
+    assert [h["n_events"] for h in history] == [800, 800]  # the quiet window, then the drifted one
+    assert history[1]["psi"] == summary["score"]["psi"] and history[1]["psi"] > history[0]["psi"]
+    for name in ("monitor_scores.png", "monitor_trend.png"):
+        assert 10_000 < (setup["reports"] / name).stat().st_size < 200_000
 
 
 def test_too_few_events_give_no_verdict_and_no_alert(setup) -> None:

@@ -1,6 +1,7 @@
 """End to end: one quick training run on a synthetic feature store (shared fixture `trained`)."""
 
 import re
+from pathlib import Path
 
 import mlflow
 import pandas as pd
@@ -47,10 +48,10 @@ def test_mlflow_parent_run_nested_runs_tags_and_artifacts(trained):
                                   f"tags.mlflow.parentRunId = '{parent.info.run_id}'", max_results=500)
     assert len(children) == len(trained.summary["candidates"])
     assert all("oof_cost_per_applicant" in r.data.metrics for r in children)
-    figures = {a.path for a in client.list_artifacts(parent.info.run_id, "figures")}
-    assert figures == {f"figures/{n}.png" for n in ("roc_pr_holdout", "roc_pr_oof", "cost_vs_threshold",
-                                                      "confusion_holdout", "calibration_holdout",
-                                                      "shap_summary", "coefficient_path")}
+    figures = {a.path for a in client.list_artifacts(parent.info.run_id, "model_card")}
+    assert figures == {f"model_card/{n}.png" for n in ("roc_pr_holdout", "roc_pr_oof", "cost_vs_threshold",
+                                                         "confusion_holdout", "calibration_holdout",
+                                                         "shap_summary", "coefficient_path")}
     top = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"model_card.md", "holdout_predictions.csv", "global_importance.csv", "leakage.csv",
             "training_summary.json"} <= top
@@ -86,6 +87,47 @@ def test_model_card_names_the_champion_and_its_reasons(trained):
     card = (trained.settings.reports_dir / "model_card.md").read_text()
     assert f"`{trained.summary['champion']['name']}`" in card
     assert "Why: lowest out-of-fold business cost" in card
+
+
+def test_the_model_cards_images_resolve_among_the_runs_artifacts(trained):
+    """MLflow shows model_card.md from the run's artifact root: each image link must be an artifact of the run."""
+    client = _client(trained)
+    run_id = trained.summary["run_id"]
+    card = Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model_card.md",
+                                                    tracking_uri=trained.settings.mlflow_tracking_uri)).read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", card)
+    assert len(links) >= 5
+    artifacts = {a.path for folder in {link.rsplit("/", 1)[0] for link in links}
+                 for a in client.list_artifacts(run_id, folder)}
+    assert sorted(set(links) - artifacts) == []
+
+
+def test_the_feature_version_is_the_runs_logged_input(trained):
+    run = _client(trained).get_run(trained.summary["run_id"])
+    (logged,) = run.inputs.dataset_inputs
+    assert logged.dataset.name == "client_features__v1"
+    assert logged.dataset.digest == trained.summary["data_fingerprint"]
+    assert str(trained.settings.duckdb_path.resolve()) in logged.dataset.source
+    assert {t.key: t.value for t in logged.tags}["mlflow.data.context"] == "training"
+    assert '{"type": "long", "name": "cnt_children", "required": false}' in logged.dataset.schema
+
+
+def test_the_registered_version_says_what_it_is_and_how_it_was_chosen(trained):
+    version = _client(trained).get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    champion = trained.summary["champion"]["name"]
+    assert version.description.startswith(f"Credit-scoring model: {champion}, preprocessing and model in one pyfunc")
+    assert "feature version v1 (marts.client_features__v1" in version.description
+    assert f"({trained.summary['threshold']:.4f})" in version.description
+    assert "lowest business cost, 10.0 per missed defaulter and 1.0 per good client refused" in version.description
+
+
+def test_the_announced_candidate_count_is_the_number_cross_validated(trained):
+    """`candidate k of N` in the training log: N is what the coarse stage really runs."""
+    from training.config import PROFILES
+    from training.search import coarse_count
+
+    coarse = [c for c in trained.summary["candidates"] if c["stage"] == "coarse"]
+    assert coarse_count(PROFILES[trained.summary["profile"]]) == len(coarse)
 
 
 def test_no_client_row_or_id_in_the_published_artefacts(trained) -> None:
