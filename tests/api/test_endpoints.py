@@ -166,7 +166,7 @@ def test_probability_is_the_calibrated_output_of_the_model_loaded_by_alias(clien
     finally:
         mlflow.set_tracking_uri(None)  # it also set MLFLOW_TRACKING_URI, which the API's start-up reads
     scorer = model.unwrap_python_model()
-    predicted = model.predict(scorer.prepare(rows))["probability"].to_numpy()
+    predicted = model.predict(rows)["probability"].to_numpy()  # rows as DuckDB gives them
     raw = scorer.raw_proba(rows)
     assert scorer.calibration.method == "sigmoid"
     assert np.all(np.abs(predicted - raw) > 1e-3)  # the map moves every probability
@@ -202,14 +202,24 @@ def test_explanation_contributions_add_up_to_the_score(client: TestClient, servi
     assert not {r["feature"] for r in body["reasons"]} & PROTECTED
 
 
-def test_log_histogram_of_a_skewed_amount(client: TestClient) -> None:
-    linear = client.get("/v1/population/distribution/annual_income", params={"bins": 5}, headers=HEADERS).json()
+def income_edges(api_world: ApiWorld, bins: int, log: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(incomes, expected edges): from the value below which 20 clients lie to the one above which 20 lie."""
+    profiles = f'marts."client_profiles__{api_world.feature_version}"'
+    incomes = np.array([r[0] for r in api_world.query(f"select annual_income from {profiles} "
+                                                      "where annual_income is not null")])
+    low, high = np.quantile(incomes, [20 / len(incomes), 1 - 20 / len(incomes)])
+    return incomes, (np.geomspace(low, high, bins + 1) if log else np.linspace(low, high, bins + 1))
+
+
+def test_log_histogram_of_a_skewed_amount(client: TestClient, api_world: ApiWorld) -> None:
     log = client.get("/v1/population/distribution/annual_income", params={"bins": 5, "scale": "log"}, headers=HEADERS).json()
     edges = [b["low"] for b in log["histogram"]] + [log["histogram"][-1]["high"]]
-    assert edges[0] == pytest.approx(linear["summary"]["min"]) and edges[-1] == pytest.approx(linear["summary"]["max"])
+    incomes, expected = income_edges(api_world, 5, log=True)
+    assert edges == pytest.approx(expected.tolist(), rel=1e-12)
+    assert incomes.min() < edges[0] and edges[-1] < incomes.max()  # no edge is the poorest or richest client's income
     ratios = [b / a for a, b in zip(edges, edges[1:], strict=False)]
     assert ratios == pytest.approx([ratios[0]] * 5)  # equal widths in log10
-    assert sum(b["count"] for b in log["histogram"]) == sum(b["count"] for b in linear["histogram"]) == log["summary"]["count"]
+    assert sum(b["count"] for b in log["histogram"]) == log["summary"]["count"] == len(incomes)
     bad = client.get("/v1/population/distribution/annual_income", params={"scale": "cubic"}, headers=HEADERS)
     assert bad.status_code == 422
 
@@ -406,9 +416,8 @@ def test_population_distribution_and_client_position(client: TestClient, api_wor
                       headers=HEADERS).json()
     assert body["kind"] == "numeric" and len(body["histogram"]) == 10
     profiles = f'marts."client_profiles__{api_world.feature_version}"'
-    incomes = np.array([r[0] for r in api_world.query(f"select annual_income from {profiles} "
-                                                      "where annual_income is not null")])
-    true_counts, _ = np.histogram(incomes, np.histogram_bin_edges(incomes, bins=10))
+    incomes, edges = income_edges(api_world, 10, log=False)
+    true_counts, _ = np.histogram(np.clip(incomes, edges[0], edges[-1]), edges)
     assert body["summary"]["count"] == body["n_clients"] == len(incomes) and body["summary"]["max"] is None
     for b, n in zip(body["histogram"], true_counts.tolist(), strict=True):  # a bin of 1 to 19 clients is withheld
         assert (b["count"], b["suppressed"]) == ((n, False) if n >= 20 or n == 0 else (None, True))
