@@ -119,7 +119,7 @@ dashboard: setup ## the advisor dashboard on http://127.0.0.1:$HC_DASHBOARD_PORT
 	$(PY) -m dashboard
 
 screenshots: setup browser-deps ## every dashboard page at 100% and 200% zoom into reports/screenshots/ (needs the API running: make serve) [CLIENT=id]
-	$(PY) -m dashboard.screenshots --out reports/screenshots $(if $(CLIENT),--client $(CLIENT))
+	$(PY) -m tools.screenshots --out reports/screenshots $(if $(CLIENT),--client $(CLIENT))
 
 browser-deps: ## headless Chromium (Debian package) and axe-core (npm) for the dashboard's browser tests; no-op when present
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }

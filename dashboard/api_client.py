@@ -1,7 +1,10 @@
-"""The only way the dashboard reaches data: the scoring API over HTTP (httpx), answers cached per Streamlit server.
+"""The only way the dashboard reaches data: the scoring API over HTTP (httpx), called as the person signed in.
 
-Every failure becomes an `ApiError` carrying a French message for the adviser (API down, key refused, unknown
-client, invalid field...): pages show it with `st.error`, never a traceback.
+Every call carries the signed-in person's credentials (`dashboard.session`), so the API checks their scopes, counts
+their requests and records what they read. Answers are cached per person (the first argument of each cached
+function is the person's `session.identity()`): nobody is ever shown an answer fetched for somebody else.
+Every failure becomes an `ApiError` carrying a French message for the adviser (API down, session expired, right
+missing, unknown client, invalid field...): pages show it with `st.error`, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import httpx
 import streamlit as st
 
 from dashboard import formatting as fmt
+from dashboard import session
 from dashboard.settings import get_settings
 
 TTL = 300  # seconds an answer stays cached (scores change only when the model is redeployed)
@@ -72,9 +76,13 @@ def error_for(response: httpx.Response, not_found: str | None = None, labels: di
     body = body if isinstance(body, dict) else {}
     if status == 404 and not_found:
         return ApiError(not_found, status)
-    if status in (401, 403):
-        return ApiError("Accès refusé par le service de scoring : la clé d'API du tableau de bord (HC_API_KEY) est "
-                        "absente ou invalide. Prévenez l'équipe technique.", status)
+    if status == 401:
+        return ApiError("Votre session n'est plus reconnue par le service de scoring (clé révoquée ou remplacée, ou "
+                        "connexion expirée) : déconnectez-vous puis reconnectez-vous.", status)
+    if status == 403:
+        scope = re.search(r"lacks the scope '([^']+)'", str(body.get("message", "")))
+        return ApiError("Votre profil ne permet pas cette consultation" + (f" (droit « {scope.group(1)} »)" if scope else "")
+                        + " : demandez-le à votre responsable.", status)
     if status == 422:
         errors = body.get("errors") or []
         if not errors:
@@ -91,22 +99,22 @@ def error_for(response: httpx.Response, not_found: str | None = None, labels: di
 
 
 @st.cache_resource(show_spinner=False)
-def _client(base_url: str, api_key: str, timeout: float) -> httpx.Client:
-    """One connection pool per (API, key) for the whole Streamlit server."""
-    return httpx.Client(base_url=base_url, headers={"X-API-Key": api_key}, timeout=timeout)
+def _client(base_url: str, timeout: float) -> httpx.Client:
+    """One connection pool to the API for the whole Streamlit server (credentials go with each request)."""
+    return httpx.Client(base_url=base_url, timeout=timeout)
 
 
 def request(method: str, path: str, *, not_found: str | None = None, labels: dict[str, str] | None = None,
-            **kwargs: Any) -> Any:
-    """Call the API and return its JSON answer.
+            headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    """Call the API as the person signed in (or with `headers`) and return its JSON answer.
 
     Raises:
         ApiError: the API is unreachable, slow, or answered with an error (message in French).
     """
     settings = get_settings()
-    client = _client(settings.api_url.rstrip("/"), settings.api_key.get_secret_value(), settings.api_timeout)
+    client = _client(settings.api_url.rstrip("/"), settings.api_timeout)
     try:
-        response = client.request(method, path, **kwargs)
+        response = client.request(method, path, headers=headers if headers is not None else session.headers(), **kwargs)
     except httpx.TimeoutException:
         raise ApiError("Le service de scoring met trop de temps à répondre : réessayez dans un instant.") from None
     except httpx.TransportError:
@@ -130,81 +138,134 @@ def health() -> dict:
     return request("GET", "/health")
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def model_info() -> dict:
     """GET /v1/model: name, version, threshold, cost ratio, metrics, global importance."""
+    return _model_info(session.identity())
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _model_info(who: str) -> dict:
     return request("GET", "/v1/model")
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def client_profile(client_id: int) -> dict:
     """GET /v1/clients/{id}: the client's descriptive profile."""
+    return _client_profile(session.identity(), client_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _client_profile(who: str, client_id: int) -> dict:
     return request("GET", f"/v1/clients/{client_id}", not_found=_unknown_client(client_id))
 
 
-@st.cache_data(ttl=3600, show_spinner=WAIT)
 def value_labels() -> dict[str, str]:
     """GET /v1/labels: the French label of every category value (raw value -> label)."""
+    return _value_labels(session.identity())
+
+
+@st.cache_data(ttl=3600, show_spinner=WAIT)
+def _value_labels(who: str) -> dict[str, str]:
     return request("GET", "/v1/labels")["values"]
 
 
-@st.cache_data(ttl=TTL, show_spinner="Calcul du score…")
 def client_score(client_id: int) -> dict:
     """GET /v1/clients/{id}/score: probability, decision, threshold, margin."""
+    return _client_score(session.identity(), client_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Calcul du score…")
+def _client_score(who: str, client_id: int) -> dict:
     return request("GET", f"/v1/clients/{client_id}/score", not_found=_unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner="Calcul du score et de ses raisons…")
 def client_explanation(client_id: int, top: int = 10) -> dict:
     """GET /v1/clients/{id}/explanation?top=k: the score, signed contributions and the main reasons in French."""
+    return _client_explanation(session.identity(), client_id, top)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Calcul du score et de ses raisons…")
+def _client_explanation(who: str, client_id: int, top: int = 10) -> dict:
     return request("GET", f"/v1/clients/{client_id}/explanation", params={"top": top},
                    not_found=_unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner="Calcul du score de la demande…")
 def score_application(fields: dict, client_id: int | None = None, labels: dict[str, str] | None = None) -> dict:
     """POST /v1/score: score and explanation of a posted application (with a client's history when client_id)."""
+    return _score_application(session.identity(), fields, client_id, labels)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Calcul du score de la demande…")
+def _score_application(who: str, fields: dict, client_id: int | None = None, labels: dict[str, str] | None = None) -> dict:
     body = {"application": fields} if client_id is None else {"client_id": client_id, "application": fields}
     return request("POST", "/v1/score", json=body, labels=labels,
                    not_found=None if client_id is None else _unknown_client(client_id))
 
 
-@st.cache_data(ttl=3600, show_spinner=WAIT)
 def openapi() -> dict:
     """The API's OpenAPI schema (the fields of an application, their types, bounds and categories)."""
+    return _openapi(session.identity())
+
+
+@st.cache_data(ttl=3600, show_spinner=WAIT)
+def _openapi(who: str) -> dict:
     return request("GET", "/openapi.json")
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def client_application(client_id: int) -> dict:
     """The client's raw application (Kaggle fields), as POST /v1/score takes it."""
+    return _client_application(session.identity(), client_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _client_application(who: str, client_id: int) -> dict:
     return request("GET", f"/v1/clients/{client_id}/application", not_found=_unknown_client(client_id))["application"]
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def client_ids() -> list[int]:
     """Client numbers offered in the searchable list (GET /v1/clients when the API lists them)."""
+    return _client_ids(session.identity())
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _client_ids(who: str) -> list[int]:
     answer = request("GET", "/v1/clients", params={"limit": LISTED_CLIENTS})
     items = answer.get("clients", answer.get("items", [])) if isinstance(answer, dict) else answer
     return [int(i["client_id"]) if isinstance(i, dict) else int(i) for i in items]
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def population_variables() -> list[dict]:
     """GET /v1/population/variables: name, label, kind and known values of the descriptive variables."""
+    return _population_variables(session.identity())
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _population_variables(who: str) -> list[dict]:
     return request("GET", "/v1/population/variables")
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def distribution(variable: str, filters: dict, client_id: int | None, bins: int = 20, log: bool = False) -> dict:
     """GET /v1/population/distribution/{variable}: histogram or counts in a group, and the client's position."""
+    return _distribution(session.identity(), variable, filters, client_id, bins, log)
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _distribution(who: str, variable: str, filters: dict, client_id: int | None, bins: int = 20, log: bool = False) -> dict:
     params = {**filters, "bins": bins, **({} if client_id is None else {"client_id": client_id}),
               **({"scale": "log"} if log else {})}
     return request("GET", f"/v1/population/distribution/{variable}", params=params,
                    not_found=None if client_id is None else _unknown_client(client_id))
 
 
-@st.cache_data(ttl=TTL, show_spinner=WAIT)
 def similar_clients(client_id: int, k: int = 100) -> dict:
     """GET /v1/population/similar/{id}: the k most similar clients and their observed default rate."""
+    return _similar_clients(session.identity(), client_id, k)
+
+
+@st.cache_data(ttl=TTL, show_spinner=WAIT)
+def _similar_clients(who: str, client_id: int, k: int = 100) -> dict:
     return request("GET", f"/v1/population/similar/{client_id}", params={"k": k}, not_found=_unknown_client(client_id))
+
+
+def whoami(headers: dict[str, str]) -> dict:
+    """GET /v1/me with the given credentials (a key being tried at sign-in, or the session's ID token)."""
+    return request("GET", "/v1/me", headers=headers)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import session
 from dashboard.components import FAVICON
+from dashboard.signin import require_person
 
 # A local favicon set before the router: otherwise each page's Material icon is fetched from Google as favicon.
 st.set_page_config(layout="wide", initial_sidebar_state="auto", page_icon=FAVICON)
@@ -22,4 +24,7 @@ PAGES = [
     st.Page("views/modele.py", title="Le modèle : comment lire le score", icon=":material/info:", url_path="modele"),
 ]
 
-st.navigation(PAGES).run()
+# the page asked for is known before signing in (so that the person lands on it), its links shown only after
+page = st.navigation(PAGES, position="sidebar" if session.person() else "hidden")
+require_person()  # nobody reaches a page without signing in: the API is called as that person
+page.run()

@@ -42,16 +42,35 @@ def group_words(mode: str, choices: dict[str, str | None], age_band: str | None)
     return "le groupe " + ", ".join(parts) if parts else "tous les clients (aucun filtre choisi)"
 
 
+TOO_SMALL = "Groupe trop petit pour être affiché"  # the API withholds any statistic of fewer than 20 clients
+
+
 def histogram_frame(histogram: list[dict]) -> pd.DataFrame:
-    """The API's bins (low, high, count) as the chart's columns (start, end, count)."""
+    """The API's bins (low, high, count) as the chart's columns (start, end, count); a withheld count (a bin of
+    too few clients) is missing: no bar is drawn for it."""
     return pd.DataFrame([{"start": b["low"], "end": b["high"], "count": b["count"]} for b in histogram],
                         columns=["start", "end", "count"])
 
 
 def counts_frame(counts: list[dict]) -> pd.DataFrame:
-    """The API's category counts with French category names."""
+    """The API's category counts with French category names (the categories of too few clients, withheld by the
+    API, are left out: see `withheld_note`)."""
     return pd.DataFrame([{"category": fmt.value_text(c["value"]), "count": c["count"], "default_rate": c.get("default_rate")}
-                         for c in counts], columns=["category", "count", "default_rate"])
+                         for c in counts if not c.get("suppressed")], columns=["category", "count", "default_rate"])
+
+
+def count_text(count: float | None) -> str:
+    """A count of clients for a table, or the words of a withheld one."""
+    return "moins de 20" if count is None or pd.isna(count) else fmt.number(count, 0)
+
+
+def withheld_note(items: list[dict]) -> str | None:
+    """The sentence under a chart some of whose categories or bars the API withheld, else None."""
+    n = sum(1 for item in items if item.get("suppressed"))
+    if not n:
+        return None
+    return (f"{TOO_SMALL} : {n} {'catégorie ou tranche' if n == 1 else 'catégories ou tranches'} de moins de 20 "
+            "clients, non détaillée(s) pour ne pas permettre de reconnaître quelqu'un.")
 
 
 def local_histogram(values: list[float | None], bins: int = 10, log: bool = False) -> pd.DataFrame:

@@ -43,6 +43,10 @@ def draw_distribution(client_id: int, profile: dict, mode: str, filters: dict, g
     else:
         answer = api_client.distribution(variable, filters, client_id, log=log)
         count, position = answer["n_clients"], answer.get("client") or {}
+        if answer.get("too_small"):
+            st.info(f"{cmp.TOO_SMALL} : {answer['size'].replace('fewer than', 'moins de')} clients correspondent à ces "
+                    "filtres. Élargissez-les pour voir la répartition.", icon=":material/group_off:")
+            return answer
         if count == 0:
             st.warning("Aucun client ne correspond à ces filtres : retirez-en un ou deux.", icon=":material/filter_alt_off:")
             return answer
@@ -52,6 +56,8 @@ def draw_distribution(client_id: int, profile: dict, mode: str, filters: dict, g
             table = counts.rename(columns={"category": title, "count": "Nombre de clients"})[[title, "Nombre de clients"]]
             components.chart_block(chart, fmt.distribution_alt(title, group, count, fmt.value_text(value), None),
                                    table.set_index(title), key="distribution")
+            if note := cmp.withheld_note(answer["counts"]):
+                st.caption(note)
             return answer
         bins = cmp.histogram_frame(answer["histogram"])
         below = None if position.get("percentile") is None else position["percentile"] / 100
@@ -59,10 +65,12 @@ def draw_distribution(client_id: int, profile: dict, mode: str, filters: dict, g
     chart = charts.numeric_distribution_chart(bins, title, None if value is None else float(value), client_words, log=log_axis)
     table = pd.DataFrame({f"{title} (de)": [fmt.number(v, 1) for v in bins["start"]],
                           f"{title} (à)": [fmt.number(v, 1) for v in bins["end"]],
-                          "Nombre de clients": bins["count"]}).set_index(f"{title} (de)")
+                          "Nombre de clients": [cmp.count_text(c) for c in bins["count"]]}).set_index(f"{title} (de)")
     alt_text = fmt.distribution_alt(title, group, count, value, below) + (
         " Axe horizontal en échelle logarithmique." if log_axis else "")
     components.chart_block(chart, alt_text, table, key="distribution")
+    if answer is not None and (note := cmp.withheld_note(answer["histogram"])):
+        st.caption(note)
     return answer
 
 
@@ -71,7 +79,10 @@ def draw_rates(score: dict, mode: str, filters: dict, similar: dict) -> None:
     rows = [("Ce client : probabilité estimée", score["probability_default"]),
             ("Clients similaires : taux observé", similar.get("default_rate"))]
     if mode == cmp.GROUP and filters:
-        rows.append(("Groupe choisi : taux observé", api_client.distribution("age_years", filters, None)["default_rate"]))
+        chosen = api_client.distribution("age_years", filters, None)
+        rows.append(("Groupe choisi : taux observé", chosen["default_rate"]))
+        if chosen.get("too_small"):
+            st.caption(f"{cmp.TOO_SMALL} : le taux du groupe choisi n'est pas montré (moins de 20 clients).")
     rows.append(("Tous les clients : taux observé", api_client.distribution("age_years", {}, None)["default_rate"]))
     data = pd.DataFrame([r for r in rows if r[1] is not None], columns=["group", "rate"])
     alt_text = ("Barres horizontales des taux de défaut : " + " ; ".join(f"{g} {fmt.percent(r)}" for g, r in data.values) + ".")

@@ -25,12 +25,12 @@ import httpx
 import pytest
 
 from api.principals import seed_record
-from dashboard import browser
 from scripts import container_check
 from scripts.container_images import Engine, build_all, images
 from tests.api.conftest import KEY, ApiWorld
 from tests.containers.test_delivery import compose_images
 from tests.dashboard.live_api import start_api, stop
+from tools import browser
 
 pytestmark = pytest.mark.containers
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,8 +130,9 @@ def dashboard_container(engine: Engine, built: Built, api_container: str) -> Ite
     """The dashboard image against the API container; yields its URL once its HEALTHCHECK passes."""
     name, port = f"hc-test-dashboard-{os.getpid()}", browser.free_port()
     try:
-        engine.run(name, built.images["dashboard"], {"HC_API_URL": api_container, "HC_API_KEY": KEY,
-                                              "HC_DASHBOARD_HOST": "127.0.0.1", "HC_DASHBOARD_PORT": str(port)})
+        # no key: the advisor signs in (the image's dashboard holds none)
+        engine.run(name, built.images["dashboard"], {"HC_API_URL": api_container,
+                                                     "HC_DASHBOARD_HOST": "127.0.0.1", "HC_DASHBOARD_PORT": str(port)})
         MEASURED["dashboard container: start to healthy"] = f"{engine.wait_healthy(name, 120):.1f} s"
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -196,7 +197,7 @@ def test_dashboard_first_page_shows_the_api_decision(dashboard_container: str, a
         chrome = browser.launch(playwright)
         try:
             page = chrome.new_page(locale="fr-FR")
-            page.goto(f"{dashboard_container}/?client={client_id}")
+            browser.open_signed_in(page, f"{dashboard_container}/?client={client_id}", KEY, timeout=60_000)
             browser.wait_until_drawn(page, "Crédit ", 2, timeout=60_000)
             assert page.get_by_text(expected).first.is_visible()
             assert page.get_by_role("heading", name=f"Client {client_id}").is_visible()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from live_api import LiveApi, decided_clients, point_dashboard_at, start_api, stop
 
-from dashboard import browser
 from dashboard.settings import get_settings
 from tests.api.conftest import KEY, ApiWorld, api_world  # noqa: F401 - the API tests' world, reused as a fixture
+from tools import browser
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -40,7 +40,7 @@ def dashboard_env(live_api: LiveApi, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def dashboard_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m dashboard` on a free loopback port, talking to the live API."""
     log = tmp_path_factory.mktemp("dashboard") / "streamlit.log"
-    with browser.serve_dashboard(live_api.url, live_api.key, log=log) as url:
+    with browser.serve_dashboard(live_api.url, log=log) as url:
         yield url
 
 

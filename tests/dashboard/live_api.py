@@ -15,8 +15,9 @@ import httpx
 import pytest
 import streamlit as st
 
-from dashboard.browser import free_port, wait_http
+from dashboard import session
 from dashboard.settings import get_settings
+from tools.browser import free_port, wait_http
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,9 +71,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def point_dashboard_at(url: str, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the in-process dashboard (AppTest) talk to `url` with `key`: settings and caches reset."""
+    """Make the in-process dashboard talk to `url` as the advisor of `key` (what the sign-in form keeps in the
+    session; AppTest pages get it from HC_API_KEY): settings and caches reset."""
     monkeypatch.setenv("HC_API_URL", url)
     monkeypatch.setenv("HC_API_KEY", key)
+    st.session_state[session.KEY] = key  # calls made outside a page run (bare mode) read it there
     get_settings.cache_clear()
     st.cache_data.clear()
     st.cache_resource.clear()

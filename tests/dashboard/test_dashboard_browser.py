@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from common.contracts.labels import load_labels
-from dashboard import browser
+from tools import browser
 
 ZOOMS = (1.0, 2.0)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
@@ -85,10 +85,11 @@ SIDEBAR_WIDTH = """() => { const s = document.querySelector('section[data-testid
   return s && s.getAttribute('aria-expanded') !== 'false' ? s.getBoundingClientRect().width : 0; }"""
 
 
-def visit(page, url: str, spec: browser.PageSpec, axe_source: str, shot: Path) -> Visit:
-    """Open a page, bring it to its finished state, measure and audit it, take its screenshot."""
-    page.goto(url)
-    browser.wait_until_drawn(page, spec.ready_text, spec.charts)
+def visit(page, url: str, key: str, spec: browser.PageSpec, axe_source: str, shot: Path) -> Visit:
+    """Open a page (signed in as the advisor), bring it to its finished state, measure and audit it, take its
+    screenshot."""
+    browser.open_signed_in(page, url, key, timeout=30_000)
+    browser.wait_until_drawn(page, spec.ready_text, spec.charts, timeout=30_000)
     browser.complete(page, spec.slug)
     browser.screenshot_full(page, shot)
     open_data_tables(page)
@@ -116,7 +117,8 @@ def visits(chromium, dashboard_url, live_api, axe_source, tmp_path_factory) -> d
         page = context.new_page()
         for spec in browser.PAGES:
             url = f"{dashboard_url}/{spec.path}?client={live_api.accepted}"
-            out[spec.slug, zoom] = visit(page, url, spec, axe_source, folder / f"{spec.slug}-{int(zoom * 100)}.png")
+            out[spec.slug, zoom] = visit(page, url, live_api.key, spec, axe_source,
+                                         folder / f"{spec.slug}-{int(zoom * 100)}.png")
         context.close()
     return out
 
@@ -200,7 +202,7 @@ def test_page_titles_differ(visits):
 def test_pages_are_french_for_screen_readers(chromium, dashboard_url, live_api):
     """WCAG 3.1.1: <html lang> says French (Streamlit writes "en"; the router corrects it)."""
     page = chromium.new_page()
-    page.goto(f"{dashboard_url}/?client={live_api.accepted}")
+    browser.open_signed_in(page, f"{dashboard_url}/?client={live_api.accepted}", live_api.key)
     browser.wait_until_drawn(page, "Crédit ")
     assert page.evaluate("document.documentElement.lang") == "fr"
     page.close()
@@ -217,10 +219,10 @@ def focus_by_tab(page, label: str, presses: int = 30) -> int:
 
 def test_client_search_is_reachable_and_usable_by_keyboard(chromium, dashboard_url, live_api):
     page = chromium.new_page()
-    page.goto(dashboard_url)
-    browser.wait_until_drawn(page, "Choisissez un client")
+    browser.open_signed_in(page, dashboard_url, live_api.key, timeout=30_000)
+    browser.wait_until_drawn(page, "Choisissez un client", timeout=30_000)
     presses = focus_by_tab(page, "Numéro du client")
-    assert presses <= 12  # after the skip link, the five page links, the menu and the field's help
+    assert presses <= 14  # after the skip link, the five page links, the menu, « Se déconnecter » and the field's help
     page.keyboard.type(str(live_api.refused))
     page.keyboard.press("Enter")
     page.get_by_role("heading", name=f"Client {live_api.refused}").wait_for(timeout=10_000)
@@ -274,16 +276,21 @@ def drawn(page, text: str, charts: int = 0):
     return lambda: (page.get_by_text(text).first.wait_for(timeout=15_000), browser.wait_until_drawn(page, None, charts))
 
 
-def measure_first_page(chromium, url: str, client_id: int, watch: Stopwatch) -> None:
-    context = browser.new_context(chromium)  # a fresh browser: no cached script, no cached answer for this client
+def measure_first_page(chromium, url: str, key: str, client_id: int, watch: Stopwatch) -> None:
+    """From « Se connecter » on the sign-in form to the client's score drawn (a fresh browser: no cached script, no
+    cached answer for this client)."""
+    context = browser.new_context(chromium)
     page = context.new_page()
-    watch.add(FIRST, timed(lambda: page.goto(f"{url}/?client={client_id}"), drawn(page, "Lecture du graphique : Jauge", 1)))
+    page.goto(f"{url}/?client={client_id}")
+    page.get_by_label("Votre clé personnelle").fill(key)
+    watch.add(FIRST, timed(lambda: page.get_by_role("button", name="Se connecter").click(),
+                           drawn(page, "Lecture du graphique : Jauge", 1)))
     context.close()
 
 
-def measure_interactions(page, url: str, clients: list[int], watch: Stopwatch) -> None:
+def measure_interactions(page, url: str, key: str, clients: list[int], watch: Stopwatch) -> None:
     """One round of the interactions an adviser makes, on fresh clients and values."""
-    page.goto(f"{url}/?client={clients[0]}")
+    browser.open_signed_in(page, f"{url}/?client={clients[0]}", key)
     browser.wait_until_drawn(page, "Lecture du graphique : Jauge", 2)
     picker = page.get_by_role("combobox", name="Numéro du client")
 
@@ -320,7 +327,7 @@ def test_first_page_and_interactions_are_measured(chromium, dashboard_url, live_
     each interaction (budget 1 s) on loopback at 100 %, best of a few runs, printed with the load average and
     written to $HC_REPORTS_DIR/dashboard_timings.json. The test checks that every measure was taken."""
     warm = chromium.new_page()  # the Streamlit server imports the pages on its first run: not what is measured
-    warm.goto(f"{dashboard_url}/?client={live_api.client_ids[0]}")
+    browser.open_signed_in(warm, f"{dashboard_url}/?client={live_api.client_ids[0]}", live_api.key)
     browser.wait_until_drawn(warm, "Crédit ", 2)
     warm.close()
     fresh = [c for c in live_api.client_ids[1:] if c not in (live_api.accepted, live_api.refused)]
@@ -330,8 +337,8 @@ def test_first_page_and_interactions_are_measured(chromium, dashboard_url, live_
     for round_ in range(Stopwatch.REPEATS + Stopwatch.EXTRA):
         if round_ >= Stopwatch.REPEATS and not watch.over_budget():
             break
-        measure_first_page(chromium, dashboard_url, fresh[round_], watch)
-        measure_interactions(page, dashboard_url, fresh[10 + 2 * round_: 12 + 2 * round_], watch)
+        measure_first_page(chromium, dashboard_url, live_api.key, fresh[round_], watch)
+        measure_interactions(page, dashboard_url, live_api.key, fresh[10 + 2 * round_: 12 + 2 * round_], watch)
     context.close()
     with capsys.disabled():
         print("\n" + watch.report() + (f"\n  over budget: {watch.over_budget()}" if watch.over_budget() else ""))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from common.contracts.labels import value_labels
 from dashboard import api_client, comparison
 from dashboard import application_form as form
+from dashboard import formatting as fmt
 from dashboard.components import parse_client_id
 
 
@@ -28,7 +30,7 @@ def test_validation_errors_name_the_field_in_french():
 
 
 @pytest.mark.parametrize(("status", "start"), [
-    (401, "Accès refusé par le service de scoring"),
+    (401, "Votre session n'est plus reconnue par le service de scoring"),
     (413, "Demande trop volumineuse"),
     (429, "Trop de demandes"),
     (500, "Le service de scoring a rencontré une erreur interne"),
@@ -81,6 +83,7 @@ def test_changed_fields_and_categories_from_the_openapi_schema():
 
 
 def test_group_filters_and_words():
+    fmt.use_labels(value_labels())  # what the pages load from GET /v1/labels
     assert comparison.filter_params({"gender": "F", "education": None}, "35 à 45 ans") == {
         "gender": "F", "age_min": 35, "age_max": 45}
     assert comparison.group_words(comparison.GROUP, {"gender": "F", "income_type": "Pensioner"}, None) == \
@@ -121,7 +124,7 @@ def test_a_posted_invalid_field_comes_back_as_a_french_message(live_api, monkeyp
 def test_screenshots_cli_checks_the_api_first(live_api, monkeypatch, capsys):
     from live_api import point_dashboard_at
 
-    from dashboard import screenshots
+    from tools import screenshots
 
     point_dashboard_at(live_api.url, live_api.key, monkeypatch)
     assert screenshots.first_client() == min(live_api.client_ids)
@@ -129,7 +132,8 @@ def test_screenshots_cli_checks_the_api_first(live_api, monkeypatch, capsys):
     assert screenshots.main(["--client", "999999999", "--out", "unused"]) == 1
     assert "client 999999999 is unknown to the API" in capsys.readouterr().err
     point_dashboard_at(live_api.url, "wrong-key", monkeypatch)
-    assert screenshots.check_api(live_api.accepted) == "the API refuses the key: set HC_API_KEY to a key of HC_API_KEYS"
+    assert screenshots.check_api(live_api.accepted) == ("the API refuses the key: set HC_API_KEY to an advisor's key "
+                                                        "(`python -m api principals add NAME --role advisor`)")
 
 
 def test_the_dashboard_is_deployable_alone():

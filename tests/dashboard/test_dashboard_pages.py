@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,16 +10,20 @@ from html_tables import tables
 from live_api import point_dashboard_at
 from streamlit.testing.v1 import AppTest
 
-from dashboard import browser, whatif
 from dashboard import formatting as fmt
+from dashboard import session, whatif
+from tests.api.conftest import KEYS
+from tools import browser
 
 VIEWS = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 TIMEOUT = 30
 
 
 def run_page(name: str, client_id: int | None = None) -> AppTest:
-    """Run one page file, with a client already chosen (as after a visit to another page)."""
+    """Run one page file as the advisor signed in (the key of `point_dashboard_at`), with a client already chosen
+    (as after a visit to another page)."""
     at = AppTest.from_file(str(VIEWS / f"{name}.py"), default_timeout=TIMEOUT)
+    at.session_state[session.KEY] = os.environ["HC_API_KEY"]  # what the sign-in form keeps for the session
     if client_id is not None:
         at.session_state["client_id"] = client_id
     return at.run()
@@ -34,11 +39,22 @@ def charts(at: AppTest) -> list:
     return at.get("vega_lite_chart")
 
 
-def test_router_lists_the_five_pages_and_opens_the_client_page(dashboard_env):
+def test_router_asks_to_sign_in_then_opens_the_client_page(dashboard_env):
     at = AppTest.from_file(str(VIEWS.parent / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Connexion au tableau de bord"]  # nothing else before signing in
+    assert not at.selectbox
+    at.text_input[0].set_value("not-a-key")  # a form: its values go with the submit button's click
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Clé refusée : vérifiez-la, ou demandez-en une nouvelle à votre responsable."]
+    assert session.KEY not in at.session_state
+    at.text_input[0].set_value(dashboard_env.key)
+    at.button[0].click().run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Client : décision et explications"]
     assert at.selectbox[0].label == "Numéro du client"
+    assert at.sidebar.markdown[0].value == "Connecté : **advisor-test** (conseiller)"
+    assert at.session_state[session.PERSON]["role"] == "advisor"
 
 
 def test_client_page_accepted_client_shows_decision_words_sentence_charts_and_tables(dashboard_env):
@@ -113,11 +129,31 @@ def test_api_down_is_a_french_message_not_a_traceback(live_api, monkeypatch):
         assert at.error[0].value.startswith("Le service de scoring est injoignable (http://127.0.0.1:"), page
 
 
-def test_a_refused_key_is_a_french_message(live_api, monkeypatch):
+def test_a_revoked_or_wrong_key_is_a_french_message(live_api, monkeypatch):
     point_dashboard_at(live_api.url, "wrong-key", monkeypatch)
     at = run_page("client", live_api.accepted)
     assert not at.exception
-    assert at.error[0].value.startswith("Accès refusé par le service de scoring")
+    assert at.error[0].value == ("Votre session n'est plus reconnue par le service de scoring (clé révoquée ou "
+                                 "remplacée, ou connexion expirée) : déconnectez-vous puis reconnectez-vous.")
+
+
+def test_a_missing_right_is_a_french_message(live_api, monkeypatch):
+    point_dashboard_at(live_api.url, KEYS["analyst"], monkeypatch)  # no client:read
+    at = run_page("client", live_api.accepted)
+    assert not at.exception
+    assert at.error[0].value == ("Votre profil ne permet pas cette consultation (droit « client:read ») : demandez-le "
+                                 "à votre responsable.")
+
+
+def test_a_group_of_fewer_than_20_is_too_small_to_show(dashboard_env):
+    at = run_page("comparaison", dashboard_env.accepted)
+    at.radio(key="cmp_mode").set_value("Un groupe choisi avec des filtres").run()
+    at.selectbox(key="cmp_income_type").set_value("Maternity leave").run()  # 2 clients in the seeded set
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info] == ["Groupe trop petit pour être affiché : moins de 20 clients correspondent à "
+                                          "ces filtres. Élargissez-les pour voir la répartition."]
+    assert "Groupe choisi : taux observé" not in tables(at)[0].index
+    assert any("Groupe trop petit pour être affiché" in c.value for c in at.caption)
 
 
 def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
@@ -139,16 +175,6 @@ def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
     assert not at.exception and not at.error
     assert at.header[0].value.endswith("comparé à le groupe Femme, 35 à 45 ans")
     assert "Groupe choisi : taux observé" in tables(at)[1].index
-
-
-def test_comparison_with_an_empty_group_says_so(dashboard_env):
-    at = run_page("comparaison", dashboard_env.accepted)
-    at.radio(key="cmp_mode").set_value("Un groupe choisi avec des filtres").run()
-    at.selectbox(key="cmp_income_type").set_value("Maternity leave").run()  # 2 clients in the seeded set, none over 65
-    at.selectbox(key="cmp_age").set_value("65 ans et plus").run()
-    assert not at.exception and not at.error
-    assert [w.value for w in at.warning] == ["Aucun client ne correspond à ces filtres : retirez-en un ou deux."]
-    assert "Groupe choisi : taux observé" not in tables(at)[0].index  # no known outcome: no rate drawn
 
 
 def test_comparison_scatter_axes_can_be_changed(dashboard_env):

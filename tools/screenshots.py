@@ -1,21 +1,28 @@
-"""`python -m dashboard.screenshots`: every page of the dashboard at 100 % and 200 % zoom, as PNG files.
+"""`python -m tools.screenshots`: every page of the dashboard at 100 % and 200 % zoom, as PNG files.
 
-Needs the API running (`make serve`) at HC_API_URL with HC_API_KEY; starts its own dashboard on a free loopback
-port (or uses --url), and drives Debian's headless Chromium (`make browser-deps`).
+Needs the API running (`make serve`) at HC_API_URL and an advisor's key in HC_API_KEY (it signs in with it, as an
+advisor would); starts its own dashboard on a free loopback port (or uses --url), and drives Debian's headless
+Chromium (`make browser-deps`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import httpx
 
-from dashboard import browser
 from dashboard.settings import get_settings
+from tools import browser
 
 ZOOMS = (1.0, 2.0)
+
+
+def advisor_key() -> str:
+    """The advisor key the screenshots are taken with (HC_API_KEY)."""
+    return os.environ.get("HC_API_KEY", "")
 
 
 def first_client() -> int | None:
@@ -23,7 +30,7 @@ def first_client() -> int | None:
     settings = get_settings()
     try:
         answer = httpx.get(f"{settings.api_url}/v1/clients", params={"limit": 1}, timeout=10,
-                           headers={"X-API-Key": settings.api_key.get_secret_value()}).json()
+                           headers={"X-API-Key": advisor_key()}).json()
         return int(answer["clients"][0])
     except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
         return None
@@ -32,13 +39,14 @@ def first_client() -> int | None:
 def check_api(client_id: int) -> str | None:
     """None when the API answers for this client, else what is wrong (in English, for the operator)."""
     settings = get_settings()
-    headers = {"X-API-Key": settings.api_key.get_secret_value()}
+    headers = {"X-API-Key": advisor_key()}
     try:
         response = httpx.get(f"{settings.api_url}/v1/clients/{client_id}/score", headers=headers, timeout=10)
     except httpx.HTTPError as error:
         return f"the API at {settings.api_url} does not answer ({error}): start it with `make serve`"
-    if response.status_code == 401:
-        return "the API refuses the key: set HC_API_KEY to a key of HC_API_KEYS"
+    if response.status_code in (401, 403):
+        return ("the API refuses the key: set HC_API_KEY to an advisor's key (`python -m api principals add NAME "
+                "--role advisor`)")
     if response.status_code == 404:
         return f"client {client_id} is unknown to the API: choose another with --client (CLIENT=id)"
     return None if response.is_success else f"the API answered {response.status_code}"
@@ -56,7 +64,7 @@ def shoot(url: str, client_id: int, out: Path) -> list[Path]:
             context = browser.new_context(chrome, zoom)
             page = context.new_page()
             for number, spec in enumerate(browser.PAGES, start=1):
-                page.goto(f"{url}/{spec.path}?client={client_id}")
+                browser.open_signed_in(page, f"{url}/{spec.path}?client={client_id}", advisor_key())
                 browser.wait_until_drawn(page, spec.ready_text, spec.charts)
                 browser.complete(page, spec.slug)
                 path = out / f"{number}-{spec.slug}-{int(zoom * 100)}.png"
@@ -69,7 +77,7 @@ def shoot(url: str, client_id: int, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, check the API, take the screenshots."""
-    parser = argparse.ArgumentParser(prog="python -m dashboard.screenshots", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("reports/screenshots"), help="folder of the PNG files (default %(default)s)")
     parser.add_argument("--client", type=int, help="client shown on the client pages (default: the API's first client)")
     parser.add_argument("--url", help="a dashboard already running (default: start one on a free loopback port)")
@@ -83,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         written = shoot(args.url.rstrip("/"), args.client, args.out)
     else:
         settings = get_settings()
-        with browser.serve_dashboard(settings.api_url, settings.api_key.get_secret_value()) as url:
+        with browser.serve_dashboard(settings.api_url) as url:
             written = shoot(url, args.client, args.out)
     for path in written:
         print(path)

@@ -23,7 +23,7 @@ CHROMIUM = Path(os.environ.get("HC_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-gpu", "--headless"]
 WINDOW = (1280, 900)  # CSS pixels at 100 %
-PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,15 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None)
 
 
 @contextlib.contextmanager
-def serve_dashboard(api_url: str, api_key: str, port: int | None = None, log: Path | None = None) -> Iterator[str]:
-    """Run `python -m dashboard` on loopback against the API; yields the dashboard's base URL."""
+def serve_dashboard(api_url: str, port: int | None = None, log: Path | None = None,
+                    extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `python -m dashboard` on loopback against the API (people sign in: it holds no key); yields its base URL."""
     port = port or free_port()
-    env = {**os.environ, "HC_API_URL": api_url, "HC_API_KEY": api_key, "HC_DASHBOARD_PORT": str(port),
-           "HC_DASHBOARD_HOST": "127.0.0.1", "PYTHONPATH": str(PACKAGE_DIR.parent)}
+    env = {**os.environ, "HC_API_URL": api_url, "HC_DASHBOARD_PORT": str(port), "HC_DASHBOARD_HOST": "127.0.0.1",
+           "PYTHONPATH": str(REPO_ROOT), **(extra_env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen([sys.executable, "-m", "dashboard"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                               cwd=PACKAGE_DIR.parent)
+                               cwd=REPO_ROOT)
     try:
         wait_http(f"http://127.0.0.1:{port}/_stcore/health", 60, process)
         yield f"http://127.0.0.1:{port}"
@@ -100,6 +101,23 @@ def new_context(browser, zoom: float = 1.0):
     width, height = WINDOW
     return browser.new_context(viewport={"width": int(width / zoom), "height": int(height / zoom)},
                                device_scale_factor=zoom, locale="fr-FR")
+
+
+def sign_in(page, key: str, timeout: float = 15_000) -> None:
+    """Sign in with a personal key when the page shows the sign-in form (each new browser session does)."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    field = page.get_by_label("Votre clé personnelle")
+    if field.count() == 0:
+        return
+    field.fill(key)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se déconnecter").wait_for(timeout=timeout)
+
+
+def open_signed_in(page, url: str, key: str, timeout: float = 15_000) -> None:
+    """Open `url` in a new session and sign in with `key`."""
+    page.goto(url)
+    sign_in(page, key, timeout)
 
 
 def wait_until_drawn(page, ready_text: str | None = None, charts: int = 0, timeout: float = 15_000) -> None:
