@@ -9,11 +9,11 @@ response: nothing is read or scored without a trace (EU AI Act art. 12).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
-import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.events import AuditRecord, EventStore, EventStoreError
@@ -64,8 +64,8 @@ class AuditTrail:
                     scope["app"].state.service.events
                 if record is not None and store is not None:
                     event = scope.get("state", {}).get("event") if message["status"] == 200 else None
-                    try:
-                        await anyio.to_thread.run_sync(store.record, record, event)
+                    try:  # the writer thread commits it (with the other requests' rows): no thread of ours waits
+                        await asyncio.wrap_future(store.submit(record, event))
                     except EventStoreError:
                         failed["value"] = True
                         await _unavailable(send, record.request_id)

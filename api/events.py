@@ -4,12 +4,15 @@ Any SQLAlchemy URL (`HC_EVENTS_URL`); the default is a SQLite file in WAL mode w
 row survives a power cut), which accepts concurrent writers from several worker processes (each write waits for the
 lock up to `BUSY_TIMEOUT_MS`). The tables are a contract (`common/contracts/events.py`).
 
-One transaction per request, committed before the response leaves (`api.audit`): the audit row, and the prediction
-event when the request produced a score. A response whose rows could not be written is an error (503), so audit
-rows equal responses and events equal successful scores.
+Every request's rows are committed before its response leaves (`api.audit`): the audit row, and the prediction event
+when the request produced a score. A response whose rows could not be written is an error (503), so audit rows equal
+responses and events equal successful scores. A durable commit costs an fsync (milliseconds on a shared disk), so a
+writer thread commits the rows of every request waiting at that moment in one transaction (group commit): each
+request still waits for its own rows to be on disk, but concurrent requests share the fsync.
 
-Rate-limit counters live in the same database but go through a second engine without `synchronous=FULL`: losing a
-minute's counts in a crash is harmless, and they must not cost an fsync per request.
+Rate-limit counters need no durability (losing a minute's counts in a crash is harmless) and must not wait behind the
+fsyncs: with SQLite they live in a database file of their own beside the events database (`<name>.counters.sqlite`,
+`synchronous=OFF`); with a server database, in its `rate_counters` table.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,29 +106,84 @@ def make_engine(url: str, synchronous: str = "FULL") -> sa.Engine:
     return engine
 
 
+def counters_url(url: str) -> str:
+    """Where the rate-limit counters go: a SQLite file of their own beside a SQLite events database, else the same
+    database."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    path = Path(parsed.database)
+    return str(parsed.set(database=str(path.with_name(f"{path.stem}.counters{path.suffix or '.sqlite'}"))))
+
+
 class EventStore:
-    """Append-only writer of audit rows and prediction events; the cross-worker rate-limit counters."""
+    """Append-only writer of audit rows and prediction events (group commit); the cross-worker rate-limit counters."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url, "FULL")
         ensure_schema(self.engine)
-        self.counters = make_engine(url, "OFF")
+        self.counters = make_engine(counters_url(url), "OFF")
+        RATE_COUNTERS.create(self.counters, checkfirst=True)
+        self._pending: list[tuple[AuditRecord, Event | None, Future]] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._writer = threading.Thread(target=self._write_loop, name="events-writer", daemon=True)
+        self._writer.start()
+
+    def submit(self, audit: AuditRecord, event: Event | None = None) -> Future:
+        """Queue the audit row of a request and its prediction event for the writer; the future is done once they
+        are on disk (EventStoreError when the database refuses them)."""
+        done: Future = Future()
+        with self._ready:
+            if self._closed:
+                done.set_exception(EventStoreError("the event store is closed"))
+                return done
+            self._pending.append((audit, event, done))
+            self._ready.notify()
+        return done
 
     def record(self, audit: AuditRecord, event: Event | None = None) -> None:
-        """Commit the audit row of a request and its prediction event, together; EventStoreError when refused."""
-        now = datetime.now(tz=UTC)
+        """Commit the audit row of a request and its prediction event, together, and return once they are on disk;
+        EventStoreError when the database refuses them."""
+        self.submit(audit, event).result()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending and not self._closed:
+                    self._ready.wait()
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[AuditRecord, Event | None, Future]]) -> None:
+        """One transaction for the batch; when it fails, each request alone (so that one bad row fails only its own
+        request)."""
         try:
-            with self.engine.begin() as con:
-                if event is not None:
-                    row = {**asdict(event), "features": json.dumps(event.features, default=_json_default),
-                           "created_at": now}
-                    con.execute(EVENTS.insert(), row)
-                con.execute(AUDIT_LOG.insert(), {**asdict(audit), "created_at": now})
+            self._insert([(audit, event) for audit, event, _ in batch])
         except sa.exc.SQLAlchemyError as error:
+            if len(batch) > 1:
+                for item in batch:
+                    self._commit([item])
+                return
+            audit, event, done = batch[0]
             log.error("request %s: audit row%s not written: %s", audit.request_id,
                       " and prediction event" if event is not None else "", type(error).__name__)
-            raise EventStoreError("the request could not be recorded") from None
+            done.set_exception(EventStoreError("the request could not be recorded"))
+            return
+        for _, _, done in batch:
+            done.set_result(None)
+
+    def _insert(self, rows: list[tuple[AuditRecord, Event | None]]) -> None:
+        now = datetime.now(tz=UTC)
+        events = [_row(e, now) | {"features": json.dumps(e.features, default=_json_default)}
+                  for _, e in rows if e is not None]
+        with self.engine.begin() as con:
+            if events:
+                con.execute(EVENTS.insert(), events)
+            con.execute(AUDIT_LOG.insert(), [_row(a, now) for a, _ in rows])
 
     def hit(self, principal: str, bucket: str, window_s: int, now: float | None = None) -> tuple[int, int]:
         """Count one request of `principal` in the current window of `bucket`.
@@ -161,9 +221,18 @@ class EventStore:
         return True
 
     def dispose(self) -> None:
-        """Close the connections."""
+        """Write what is pending, stop the writer, close the connections."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._writer.join(timeout=30)
         self.engine.dispose()
         self.counters.dispose()
+
+
+def _row(record: AuditRecord | Event, now: datetime) -> dict[str, Any]:
+    """A record as a table row (a shallow copy: `asdict` would deep-copy the features of every event)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)} | {"created_at": now}
 
 
 def _json_default(value: Any) -> Any:

@@ -32,7 +32,7 @@ import httpx
 
 from api.events import EventStore
 from api.features import raw_application, raw_columns
-from api.principals import PrincipalStore
+from api.principals import PrincipalStore, seed_record
 from api.registry import ModelLoadError, registry_facts
 from api.store import FeatureStoreError, open_warehouse, served_version
 from common.contracts.registry import tracking_uri
@@ -173,6 +173,8 @@ def start_api(port: int, workers: int, events_url: str, checked: bool = True) ->
            "HC_EVENTS_URL": events_url, "HC_RATE_LIMITS": NO_LIMITS}
     for shared in ("HC_API_KEYS", "HC_API_KEY_FILE"):
         env.pop(shared, None)
+    if not checked:  # it starts like the real one (a principal must exist), then answers everyone as BENCH_PRINCIPAL
+        env["HC_PRINCIPALS_SEED"] = json.dumps([seed_record("bench-unchecked", "advisor")[0]])
     command = ([sys.executable, "-m", "api", "serve", "--log-level", "WARNING"] if checked else
                [sys.executable, "-m", "uvicorn", "bench.unchecked:create_app", "--factory", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"])
