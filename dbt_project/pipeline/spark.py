@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from common.settings import get_settings
-from dbt_project.pipeline.build import EXPENSIVE_TESTS, BuildError, dbt_failures
+from dbt_project.pipeline.build import SELECTORS, BuildError, dbt_failures
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -116,8 +116,8 @@ def dbt_args(options: SparkBuildOptions, command: str = "build") -> list[str]:
     """The dbt command line for the spark target."""
     args = [command, "--target", TARGET, "--project-dir", str(options.project_dir), "--profiles-dir", str(options.project_dir),
             "--target-path", str(options.target_path), "--log-path", str(options.log_path), "--no-use-colors"]
-    if command == "build" and not options.expensive_tests:
-        args += ["--exclude", EXPENSIVE_TESTS]
+    if command == "build":
+        args += ["--selector", SELECTORS[options.expensive_tests]]
     return args
 
 
