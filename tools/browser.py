@@ -105,9 +105,10 @@ def new_context(browser, zoom: float = 1.0):
 
 def sign_in(page, key: str, timeout: float = 15_000) -> None:
     """Sign in with a personal key when the page shows the sign-in form (each new browser session does)."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     field = page.get_by_label("Votre clé personnelle")
-    if field.count() == 0:
+    # the app reports "notRunning" before its first run too: wait for the form or for a signed-in page instead
+    field.or_(page.get_by_role("button", name="Se déconnecter")).first.wait_for(state="visible", timeout=timeout)
+    if not field.is_visible():
         return
     field.fill(key)
     page.get_by_role("button", name="Se connecter").click()
