@@ -84,7 +84,7 @@ dbt-docs: setup ## dbt docs as one page that opens as a file: models, columns, t
 bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
 	$(PY) -m bench.features --clients 356255 --seed $(SEED)
 
-.PHONY: drift monitor simulate-drift simulate-decisions
+.PHONY: drift monitor simulate-drift simulate-decisions bench-overrides
 
 drift: setup ## Evidently drift report, train vs test clients: reports/drift.{html,json,md}
 	$(PY) -m monitoring drift
@@ -97,6 +97,9 @@ simulate-drift: setup ## replay test clients through the running API, unchanged 
 
 simulate-decisions: setup ## replay scorings and human decisions (unbiased, then with a planted biased advisor); override alerts [DECISIONS=N]
 	$(PY) -m monitoring.simulate_decisions $(if $(DECISIONS),--decisions $(DECISIONS))
+
+bench-overrides: setup ## override alerts on 10 seeded decision replays per window size: false alarms of honest advisors, planted biased advisor named
+	$(PY) -m bench.overrides
 
 clean: ## remove generated data, databases and reports (keeps .venv)
 	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs

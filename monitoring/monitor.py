@@ -108,7 +108,9 @@ def _trend(out: Path, summary: dict, threshold: float, psi_alert: float) -> Path
         "n_events": summary["window"]["n_events"], "psi": score.get("psi"), "psi_alert": psi_alert,
         "reference_mean": score.get("reference_mean"), "current_mean": score.get("current_mean"),
         "reference_refusal_rate": score.get("reference_refusal_rate"),
-        "current_refusal_rate": score.get("current_refusal_rate"), "drifted_share": summary.get("drifted_share")})
+        "current_refusal_rate": score.get("current_refusal_rate"), "drifted_share": summary.get("drifted_share"),
+        "decisions": summary["overrides"]["current"]["decisions"],
+        "override_rate": summary["overrides"]["current"]["override_rate"]})
     return score_trend(history, threshold, out / "monitor_trend.png")
 
 

@@ -126,4 +126,6 @@ def test_the_monitor_reports_overrides_and_alerts_on_a_biased_advisor(setup) -> 
     assert {a["kind"] for a in read_alerts(setup["events"])} == {"override_refusal_bias"}
     markdown = (setup["reports"] / "monitor.md").read_text()
     assert "## Human decisions: overrides" in markdown
+    history = json.loads((setup["reports"] / "history.jsonl").read_text().splitlines()[-1])
+    assert (history["decisions"], history["override_rate"]) == (800, refused_young / 800)
     assert "| all advisors | age_band |" in markdown and "| b | age_band |" in markdown
