@@ -42,7 +42,7 @@ from common.contracts.decisions import ACCEPTED, REFERRED, REFUSED
 from common.contracts.events import DECISIONS, EVENTS
 from common.settings import Settings
 from monitoring.events import Window
-from training.data import AGE_COLUMNS, GENDER_COLUMNS, UNKNOWN, age_bands
+from training.data import AGE_BAND_LABELS, AGE_COLUMNS, GENDER_COLUMNS, UNKNOWN, age_bands
 
 log = logging.getLogger(__name__)
 CONTRACT_COLUMNS = ("name_contract_type", "contract_type")
@@ -168,8 +168,11 @@ def _ratio(k: int, n: int) -> float | None:
 
 
 def breakdown(frame: pd.DataFrame, by: str) -> list[dict]:
-    """`rates` per value of one segment column, largest groups first."""
+    """`rates` per value of one segment column: age bands youngest first, other segments largest groups first."""
     groups = [{"group": str(value), **rates(part)} for value, part in frame.groupby(by, sort=True)]
+    if by == "age_band":
+        order = {band: k for k, band in enumerate(AGE_BAND_LABELS)}
+        return sorted(groups, key=lambda g: order.get(g["group"], len(order)))
     return sorted(groups, key=lambda g: (-g["decisions"], g["group"]))
 
 

@@ -124,8 +124,16 @@ def test_the_monitor_reports_overrides_and_alerts_on_a_biased_advisor(setup) -> 
     assert ("override_refusal_bias", "b", ["age_band"]) in kinds
     assert all(k[0] == "override_refusal_bias" and k[2] == ["age_band"] for k in kinds)
     assert {a["kind"] for a in read_alerts(setup["events"])} == {"override_refusal_bias"}
+    assert {p["body"]["kind"] for p in setup["received"]} == {"override_refusal_bias"}  # the webhook too
     markdown = (setup["reports"] / "monitor.md").read_text()
     assert "## Human decisions: overrides" in markdown
     history = json.loads((setup["reports"] / "history.jsonl").read_text().splitlines()[-1])
     assert (history["decisions"], history["override_rate"]) == (800, refused_young / 800)
     assert "| all advisors | age_band |" in markdown and "| b | age_band |" in markdown
+
+
+def test_monitor_help_describes_the_override_checks() -> None:
+    text = " ".join(cli.build_parser()._subparsers._group_actions[0].choices["monitor"].format_help().split())
+    assert "overrides of the model's decisions" in text and "HC_OVERRIDE_RATE_CHANGE_ALERT (0.10)" in text
+    assert "HC_OVERRIDE_GROUP_GAP_ALERT (0.10)" in text and "HC_OVERRIDE_MIN_DECISIONS (50)" in text
+    assert "the last N human decisions against the N before them" in text

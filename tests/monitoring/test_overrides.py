@@ -67,7 +67,7 @@ def test_override_rates_on_hand_built_decisions(tmp_path) -> None:
     assert by["contract_type"] == [{"group": "Cash loans", **rate(6, 3, 0, 1, 2, 4)},
                                    {"group": "Revolving loans", **rate(2, 1, 1, 0, 0, 1)}]
     assert [(g["group"], g["decisions"], g["overrides"]) for g in by["age_band"]] == [
-        ("<30", 3, 0), ("40-49", 2, 2), ("30-39", 1, 1), ("50-59", 1, 0), ("60+", 1, 1)]
+        ("<30", 3, 0), ("30-39", 1, 1), ("40-49", 2, 2), ("50-59", 1, 0), ("60+", 1, 1)]
     assert section["previous"] is None and section["rate_change"]["compared"] is False
     assert section["alerts"] == []  # groups of a handful of decisions are never compared
     assert all(c["compared"] == [] and c["gap"] is None for c in section["group_gaps"])
