@@ -61,6 +61,15 @@ class Event:
 
 
 @dataclass
+class Row:
+    """A row of another append-only table written with its request's audit row, in the same transaction (a human
+    decision: `api.decisions`); `created_at` is set at commit like the audit row's."""
+
+    table: sa.Table
+    values: dict[str, Any]
+
+
+@dataclass
 class AuditRecord:
     """Who did what to which client, and how it ended."""
 
@@ -125,15 +134,15 @@ class EventStore:
         ensure_schema(self.engine)
         self.counters = make_engine(counters_url(url), "OFF")
         RATE_COUNTERS.create(self.counters, checkfirst=True)
-        self._pending: list[tuple[AuditRecord, Event | None, Future]] = []
+        self._pending: list[tuple[AuditRecord, Event | Row | None, Future]] = []
         self._ready = threading.Condition()
         self._closed = False
         self._writer = threading.Thread(target=self._write_loop, name="events-writer", daemon=True)
         self._writer.start()
 
-    def submit(self, audit: AuditRecord, event: Event | None = None) -> Future:
-        """Queue the audit row of a request and its prediction event for the writer; the future is done once they
-        are on disk (EventStoreError when the database refuses them)."""
+    def submit(self, audit: AuditRecord, event: Event | Row | None = None) -> Future:
+        """Queue the audit row of a request and its prediction event (or other row) for the writer; the future is
+        done once they are on disk (EventStoreError when the database refuses them)."""
         done: Future = Future()
         with self._ready:
             if self._closed:
@@ -143,7 +152,7 @@ class EventStore:
             self._ready.notify()
         return done
 
-    def record(self, audit: AuditRecord, event: Event | None = None) -> None:
+    def record(self, audit: AuditRecord, event: Event | Row | None = None) -> None:
         """Commit the audit row of a request and its prediction event, together, and return once they are on disk;
         EventStoreError when the database refuses them."""
         self.submit(audit, event).result()
@@ -158,7 +167,7 @@ class EventStore:
                 return
             self._commit(batch)
 
-    def _commit(self, batch: list[tuple[AuditRecord, Event | None, Future]]) -> None:
+    def _commit(self, batch: list[tuple[AuditRecord, Event | Row | None, Future]]) -> None:
         """One transaction for the batch; when it fails, each request alone (so that one bad row fails only its own
         request)."""
         try:
@@ -176,13 +185,16 @@ class EventStore:
         for _, _, done in batch:
             done.set_result(None)
 
-    def _insert(self, rows: list[tuple[AuditRecord, Event | None]]) -> None:
+    def _insert(self, rows: list[tuple[AuditRecord, Event | Row | None]]) -> None:
         now = datetime.now(tz=UTC)
         events = [_row(e, now) | {"features": json.dumps(e.features, default=_json_default)}
-                  for _, e in rows if e is not None]
+                  for _, e in rows if isinstance(e, Event)]
         with self.engine.begin() as con:
             if events:
                 con.execute(EVENTS.insert(), events)
+            for _, other in rows:
+                if isinstance(other, Row):
+                    con.execute(other.table.insert(), {"created_at": now} | other.values)
             con.execute(AUDIT_LOG.insert(), [_row(a, now) for a, _ in rows])
 
     def hit(self, principal: str, bucket: str, window_s: int, now: float | None = None) -> tuple[int, int]:
