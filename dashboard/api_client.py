@@ -382,13 +382,16 @@ def _client_counter_offer(who: str, client_id: int) -> dict:
 LETTER_FORMATS = ("html", "pdf")
 
 
-def client_letter(client_id: int, kind: str) -> bytes:
-    """GET /v1/clients/{id}/letter?format=html|pdf: the letter to the client about their latest decision."""
+def client_letter(client_id: int, kind: str) -> dict:
+    """GET /v1/clients/{id}/letter?format=html|pdf: the letter to the client about their latest decision
+    (`content`: the HTML or PDF bytes; `decision` and `decided_by`: which decision it is about, from its headers)."""
     return _client_letter(session.identity(), client_id, kind)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Préparation de la lettre…")
-def _client_letter(who: str, client_id: int, kind: str) -> bytes:
+def _client_letter(who: str, client_id: int, kind: str) -> dict:
     if kind not in LETTER_FORMATS:
         raise ValueError(f"format must be one of {LETTER_FORMATS}, not {kind!r}")
-    return send("GET", f"/v1/clients/{client_id}/letter", params={"format": kind}, not_found=NO_LETTER).content
+    response = send("GET", f"/v1/clients/{client_id}/letter", params={"format": kind}, not_found=NO_LETTER)
+    return {"content": response.content, "decision": response.headers.get("x-letter-decision"),
+            "decided_by": response.headers.get("x-letter-decided-by")}

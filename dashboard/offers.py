@@ -91,6 +91,16 @@ def rate_sentence(rate: dict) -> str:
             "(la demande n'indique pas sa durée).")
 
 
+def letter_about(decision: str | None, decided_by: str | None, labels: dict[str, str]) -> str:
+    """Which decision the letter is about (the API says it in the letter's headers), in one sentence."""
+    if decision not in labels:
+        return "La lettre porte sur la dernière décision enregistrée pour ce client."
+    if decided_by == "model":
+        return (f"La lettre porte sur la décision du modèle, « {labels[decision]} » : aucune décision de conseiller "
+                "n'est enregistrée pour ce client.")
+    return f"La lettre porte sur la décision de conseiller en vigueur, « {labels[decision]} »."
+
+
 def letter_file_name(client_id: int) -> str:
     """The PDF's file name."""
     return f"lettre-client-{client_id}.pdf"

@@ -75,7 +75,7 @@ def draw_decision(client_id: int, scoring: dict, reasons: dict, history: dict) -
     st.rerun()
 
 
-def draw_letter(client_id: int) -> None:
+def draw_letter(client_id: int, reasons: dict) -> None:
     """« Lettre au client »: the letter about the client's latest decision, shown and offered as a PDF."""
     st.subheader("Lettre au client")
     st.write("La lettre explique au client la dernière décision (la vôtre quand vous en avez enregistré une), ses "
@@ -86,13 +86,14 @@ def draw_letter(client_id: int) -> None:
             return
         asked.append(client_id)
     try:
-        document = api_client.client_letter(client_id, "html").decode("utf-8")
-        pdf = api_client.client_letter(client_id, "pdf")
+        letter = api_client.client_letter(client_id, "html")
+        pdf = api_client.client_letter(client_id, "pdf")["content"]
     except api_client.ApiError as error:
         components.show_error(error)
         return
+    st.write(offers.letter_about(letter["decision"], letter["decided_by"], dec.decision_labels(reasons)))
     with st.container(border=True):
-        st.html(offers.letter_fragment(document))
+        st.html(offers.letter_fragment(letter["content"].decode("utf-8")))
     if offers.is_pdf(pdf):
         st.download_button("Télécharger la lettre (PDF)", pdf, file_name=offers.letter_file_name(client_id),
                            mime="application/pdf", icon=":material/download:", key=f"letter_pdf_{client_id}")
@@ -120,5 +121,5 @@ def draw(client_id: int, scoring: dict) -> None:
         components.show_error(error)
         return
     draw_decision(client_id, scoring, reasons, history)
-    draw_letter(client_id)
+    draw_letter(client_id, reasons)
     draw_history(history, reasons)

@@ -211,3 +211,13 @@ def test_the_letter_body_keeps_text_and_structure_without_style_script_or_events
 def test_pdf_name_and_signature():
     assert offers.letter_file_name(100002) == "lettre-client-100002.pdf"
     assert offers.is_pdf(b"%PDF-1.7\n...") and not offers.is_pdf(b"<html>")
+
+
+def test_the_letter_says_which_decision_it_is_about():
+    labels = dec.decision_labels(REASONS)
+    assert offers.letter_about("refused", "model", labels) == (
+        "La lettre porte sur la décision du modèle, « Refusé » : aucune décision de conseiller n'est enregistrée pour "
+        "ce client.")
+    assert offers.letter_about("referred", "advisor", labels) == (
+        "La lettre porte sur la décision de conseiller en vigueur, « Transmis à un analyste crédit ».")
+    assert offers.letter_about(None, None, labels) == "La lettre porte sur la dernière décision enregistrée pour ce client."
