@@ -115,6 +115,7 @@ class _LetterBody(HTMLParser):
     """Keeps the body of an HTML document, its headings moved `shift` levels down, without style or script."""
 
     SKIP = {"head", "style", "script", "title", "noscript", "template"}
+    LANDMARKS = {"main", "header", "footer", "nav", "aside"}  # the page has its own: the letter's become plain blocks
     VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "source"}
 
     def __init__(self, shift: int) -> None:
@@ -126,7 +127,7 @@ class _LetterBody(HTMLParser):
     def _tag(self, tag: str) -> str:
         if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
             return f"h{min(int(tag[1]) + self.shift, 6)}"
-        return tag
+        return "div" if tag in self.LANDMARKS else tag
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
@@ -153,7 +154,8 @@ class _LetterBody(HTMLParser):
 
 def letter_fragment(document: str, shift: int = 2) -> str:
     """The letter's body for the page: headings `shift` levels down (the letter's title becomes a sub-heading of
-    « Lettre au client »), no style, script or event attribute (they would reach the whole page)."""
+    « Lettre au client »), landmarks as plain blocks (the page has its own `main`), no style, script or event
+    attribute (they would reach the whole page)."""
     parser = _LetterBody(shift)
     parser.feed(document)
     parser.close()

@@ -102,9 +102,15 @@ def draw_letter(client_id: int, reasons: dict) -> None:
                  icon=":material/error:")
 
 
-def draw_history(history: dict, reasons: dict) -> None:
-    """The client's scorings and decisions, newest first: when, who, what, why."""
+def draw_history(client_id: int, reasons: dict) -> None:
+    """The client's scorings and decisions, newest first: when, who, what, why (read again: a decision refused
+    because a colleague's stands has just dropped the cached history)."""
     st.subheader("Historique des scores et des décisions")
+    try:
+        history = api_client.client_history(client_id)
+    except api_client.ApiError as error:
+        components.show_error(error)
+        return
     st.write(dec.history_summary(history))
     if history.get("scorings"):
         components.data_table(dec.history_table(history, reasons), "Historique du client, du plus récent au plus ancien")
@@ -122,4 +128,4 @@ def draw(client_id: int, scoring: dict) -> None:
         return
     draw_decision(client_id, scoring, reasons, history)
     draw_letter(client_id, reasons)
-    draw_history(history, reasons)
+    draw_history(client_id, reasons)

@@ -203,8 +203,8 @@ def test_the_letter_body_keeps_text_and_structure_without_style_script_or_events
                 "<body><main><h1>Votre demande de crédit</h1><p onclick='x()' class='a'>Madame, Monsieur &amp; "
                 "co</p><script>alert(1)</script><h2>Vos droits</h2><br><ul><li>Réexamen</li></ul></main></body></html>")
     assert offers.letter_fragment(document) == (
-        '<main><h3>Votre demande de crédit</h3><p class="a">Madame, Monsieur &amp; co</p><h4>Vos droits</h4><br>'
-        "<ul><li>Réexamen</li></ul></main>")
+        '<div><h3>Votre demande de crédit</h3><p class="a">Madame, Monsieur &amp; co</p><h4>Vos droits</h4><br>'
+        "<ul><li>Réexamen</li></ul></div>")
     assert offers.letter_fragment("<h5>a</h5>") == "<h6>a</h6>"
 
 

@@ -321,3 +321,24 @@ def test_client_page_records_the_models_decision_then_an_override_with_its_reaso
     assert history.iloc[0]["Pourquoi"] == "Dossier à examiner par un analyste ; « Revenus saisonniers à vérifier. »"
     assert "remplacée par la correction du" in history.iloc[1]["Quoi"]
 
+
+
+def test_a_decision_recorded_meanwhile_on_the_same_scoring_is_a_french_message(dashboard_env):
+    """Two tabs of one advisor on the same scoring: the second decision is refused (409) with French words, and the
+    history, read again, shows the one recorded first."""
+    import httpx
+
+    client_id = dashboard_env.client_ids[32]
+    at = run_page("client", client_id)
+    radio, _, _, submit = decision_form(at)
+    request_id = radio.key.removeprefix("decision_").removesuffix("_choice")  # the scoring shown
+    first = httpx.post(f"{dashboard_env.url}/v1/decisions", json={"request_id": request_id, "decision": radio.value},
+                       headers={"X-API-Key": dashboard_env.key})
+    assert first.status_code == 201
+    submit.click().run()
+    assert not at.exception
+    assert ("Une décision est déjà enregistrée sur ce score (par vous ou par un collègue) : consultez l'historique "
+            "ci-dessous, puis enregistrez une correction si besoin.") in [e.value for e in at.error]
+    assert [d["decision_id"] for d in decisions_of(dashboard_env, client_id)] == [first.json()["decision_id"]]
+    assert tables(at)[-1].iloc[0]["Quoi"].startswith("Décision : ")
+
