@@ -20,11 +20,11 @@ from dashboard import formatting as fmt
 OPTIONS = {"amount": "Montant le plus élevé accepté", "term": "Durée la plus longue acceptée (montant demandé)"}
 REQUESTED = "Demande actuelle"
 OFFER_COLUMNS = ["Proposition", "Montant", "Durée", "Mensualité", "Probabilité de défaut", "Décision du modèle"]
-NO_OPTION = {  # the API's reason codes, when it gives no French text of its own
-    "accepted_as_requested": "la demande est déjà acceptée telle quelle",
-    "no_accepted_amount": "aucun montant plus faible n'est accepté par le modèle",
-    "no_accepted_term": "aucune durée n'est acceptée par le modèle pour le montant demandé",
-    "revolving_no_term": "un crédit renouvelable n'a pas de durée",
+NO_OPTION = {  # the API's reason codes, when it gives no French sentence of its own (`reason_text`)
+    "accepted_as_requested": "La demande est acceptée telle quelle : aucune contre-proposition n'est nécessaire.",
+    "no_accepted_amount": "Aucun montant plus faible n'est accepté par le modèle.",
+    "no_accepted_term": "Aucune durée n'est acceptée par le modèle pour le montant demandé.",
+    "revolving_no_term": "Un crédit renouvelable n'a pas de durée : seule une proposition de montant est possible.",
 }
 
 
@@ -39,8 +39,8 @@ def months(value: int | None) -> str:
 
 
 def why_not(option: dict) -> str:
-    """Why an option is not possible, in French."""
-    return option.get("reason_text") or NO_OPTION.get(option.get("reason") or "", "aucune proposition trouvée")
+    """Why an option is not possible: one French sentence (the API's, else the dashboard's for its reason code)."""
+    return option.get("reason_text") or NO_OPTION.get(option.get("reason") or "", "Aucune proposition trouvée.")
 
 
 def _row(name: str, item: dict) -> tuple[str, str, str, str, str, str]:
@@ -56,7 +56,7 @@ def offer_table(answer: dict) -> pd.DataFrame:
         if option.get("possible"):
             rows.append(_row(name, option))
         else:
-            rows.append((name, "—", "—", "—", "—", f"Aucune proposition : {why_not(option)}"))
+            rows.append((name, "—", "—", "—", "—", f"Aucune proposition. {why_not(option)}"))
     return pd.DataFrame(rows, columns=OFFER_COLUMNS).set_index(OFFER_COLUMNS[0])
 
 
@@ -68,13 +68,13 @@ def offer_sentences(answer: dict) -> list[str]:
         sentences.append(f"Le modèle accepterait un crédit de {euros(amount['credit_amount'])} sur "
                          f"{months(amount.get('term_months'))}, soit une mensualité de {euros(amount['annuity'])}.")
     else:
-        sentences.append(f"Pas de montant plus faible à proposer : {why_not(amount)}.")
+        sentences.append(why_not(amount))
     if term.get("possible"):
         sentences.append(f"Ou le montant demandé, {euros(term['credit_amount'])}, sur "
                          f"{months(term.get('term_months'))}, soit une mensualité de {euros(term['annuity'])}.")
     else:
-        sentences.append(f"Pas de durée à proposer pour le montant demandé : {why_not(term)}.")
-    return sentences
+        sentences.append(why_not(term))
+    return list(dict.fromkeys(sentences))  # « accepted as requested » is said once
 
 
 def rate_sentence(rate: dict) -> str:

@@ -175,15 +175,14 @@ def test_counter_offer_table_shows_the_request_each_option_or_why_not():
         "312\u202f000\u00a0€", "24\u00a0mois", "15\u202f490\u00a0€", "8,7\u00a0%", "Crédit accordé"]
     assert list(table.loc["Demande actuelle"])[-1] == "Crédit refusé"
     assert list(table.loc["Durée la plus longue acceptée (montant demandé)"]) == [
-        "—", "—", "—", "—", "Aucune proposition : aucune durée n'est acceptée par le modèle pour le montant demandé"]
+        "—", "—", "—", "—", "Aucune proposition. Aucune durée n'est acceptée par le modèle pour le montant demandé."]
 
 
 def test_counter_offer_sentences_and_rate_are_french():
     assert offers.offer_sentences(COUNTER_OFFER) == [
         "Le modèle accepterait un crédit de 312\u202f000\u00a0€ sur 24\u00a0mois, soit une mensualité de "
         "15\u202f490\u00a0€.",
-        "Pas de durée à proposer pour le montant demandé : aucune durée n'est acceptée par le modèle pour le montant "
-        "demandé."]
+        "Aucune durée n'est acceptée par le modèle pour le montant demandé."]
     assert offers.rate_sentence(COUNTER_OFFER["rate"]) == (
         "Mensualités recalculées au taux implicite de la demande, 1,51\u00a0% par mois (18,1\u00a0% par an, taux "
         "nominal), pour une durée estimée à 24\u00a0mois (la demande n'indique pas sa durée).")
@@ -191,9 +190,9 @@ def test_counter_offer_sentences_and_rate_are_french():
         "Crédit renouvelable : la mensualité reste 5,0\u00a0% du montant, comme dans la demande.")
     term = {"possible": True, "credit_amount": 450000.0, "term_months": 36, "annuity": 16000.0,
             "probability_default": 0.08, "decision": "accepted"}
-    text = offers.offer_sentences(COUNTER_OFFER | {"term": term, "amount": {"possible": False,
-                                                                              "reason_text": "montant déjà minimal"}})
-    assert text == ["Pas de montant plus faible à proposer : montant déjà minimal.",
+    text = offers.offer_sentences(COUNTER_OFFER | {"term": term, "amount": {
+        "possible": False, "reason": "no_accepted_amount", "reason_text": "Aucun montant n'est accepté, même réduit."}})
+    assert text == ["Aucun montant n'est accepté, même réduit.",
                     "Ou le montant demandé, 450\u202f000\u00a0€, sur 36\u00a0mois, soit une mensualité de "
                     "16\u202f000\u00a0€."]
 
@@ -206,6 +205,12 @@ def test_the_letter_body_keeps_text_and_structure_without_style_script_or_events
         '<div><h3>Votre demande de crédit</h3><p class="a">Madame, Monsieur &amp; co</p><h4>Vos droits</h4><br>'
         "<ul><li>Réexamen</li></ul></div>")
     assert offers.letter_fragment("<h5>a</h5>") == "<h6>a</h6>"
+
+
+def test_a_client_accepted_as_requested_is_told_once():
+    same = {"possible": False, "reason": "accepted_as_requested", "reason_text": None}
+    assert offers.offer_sentences(COUNTER_OFFER | {"amount": same, "term": same}) == [
+        "La demande est acceptée telle quelle : aucune contre-proposition n'est nécessaire."]
 
 
 def test_pdf_name_and_signature():
