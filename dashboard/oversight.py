@@ -39,8 +39,8 @@ def draw_decision(client_id: int, scoring: dict, reasons: dict, history: dict) -
     standing = dec.decision_in_force(history, scoring["request_id"])
     model = scoring["decision"]
     if standing is None:
-        st.write(f"Le modèle propose : **{labels[model]}**. Confirmez-la ou changez-la ; un motif est obligatoire "
-                 "quand vous changez la décision du modèle.")
+        st.write(f"Décision proposée par le modèle : **{labels[model]}**. Confirmez-la ou changez-la ; un motif est "
+                 "obligatoire si vous la changez.")
     else:
         st.write(f"Une décision est déjà enregistrée sur ce score : **{labels[standing['decision']]}** "
                  f"({dec.who(standing['principal'], standing.get('role'))}, le {dec.when(standing['decided_at'])} "
