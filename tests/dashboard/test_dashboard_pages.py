@@ -342,3 +342,30 @@ def test_a_decision_recorded_meanwhile_on_the_same_scoring_is_a_french_message(d
     assert [d["decision_id"] for d in decisions_of(dashboard_env, client_id)] == [first.json()["decision_id"]]
     assert tables(at)[-1].iloc[0]["Quoi"].startswith("Décision : ")
 
+
+def test_refused_client_page_shows_the_counter_offer_and_the_letter(dashboard_env):
+    import httpx
+
+    from dashboard import offers
+
+    at = run_page("client", dashboard_env.refused)
+    assert not at.exception
+    assert [e.value for e in at.error if not e.value.startswith("**Crédit refusé**")] == []
+    assert "Ce que la banque pourrait proposer" in [s.value for s in at.subheader]
+    answer = httpx.get(f"{dashboard_env.url}/v1/clients/{dashboard_env.refused}/counter-offer",
+                       headers={"X-API-Key": dashboard_env.key}).json()
+    offer = next(t for t in tables(at) if t.attrs["caption"] == "Demande actuelle et propositions acceptées par le modèle")
+    assert offer.equals(offers.offer_table(answer))  # the API's answer, in French
+    assert offer.loc["Demande actuelle", "Décision du modèle"] == "Crédit refusé"
+    assert "\n".join(m.value for m in at.markdown).count("- ") >= 2  # one sentence per option
+    assert not at.download_button
+    next(b for b in at.button if b.label == "Préparer la lettre").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if not e.value.startswith("**Crédit refusé**")] == []
+    letter = httpx.get(f"{dashboard_env.url}/v1/clients/{dashboard_env.refused}/letter", params={"format": "html"},
+                       headers={"X-API-Key": dashboard_env.key})
+    assert letter.status_code == 200 and letter.headers["content-type"].startswith("text/html")
+    shown = [h.proto.body for h in at.get("html") if h.proto.body == offers.letter_fragment(letter.text)]
+    assert len(shown) == 1 and "<h1" not in shown[0] and "<style" not in shown[0]
+    download = at.download_button[0]
+    assert download.label == "Télécharger la lettre (PDF)"
