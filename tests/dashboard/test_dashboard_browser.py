@@ -355,6 +355,8 @@ def test_first_page_and_interactions_are_measured(chromium, dashboard_url, live_
 def prepare_letter(page) -> None:
     """Ask for the letter to the client and wait until it is on the page (or the page says why not)."""
     page.get_by_role("button", name="Préparer la lettre").click()
+    page.get_by_role("button", name="Télécharger la lettre (PDF)").or_(
+        page.get_by_text("ne peut pas préparer la lettre")).first.wait_for(timeout=30_000)
     browser.wait_until_drawn(page, None, 0, timeout=30_000)
 
 
@@ -372,11 +374,19 @@ def test_oversight_sections_of_a_refused_client_pass_axe(chromium, dashboard_url
     for heading in ("Ce que la banque pourrait proposer", "Votre décision", "Lettre au client",
                     "Historique des scores et des décisions"):
         assert page.get_by_role("heading", name=heading).is_visible(), heading
+    assert page.locator("table.hc-table", has_text="Demande actuelle et propositions").is_visible()
+    letter_title = page.get_by_role("heading", level=3, name=re.compile("^Votre demande de crédit"))
+    assert letter_title.is_visible()  # the letter's title, under « Lettre au client »
+    assert page.get_by_role("button", name="Télécharger la lettre (PDF)").is_visible()
     violations = audit(page, axe_source)
     assert violations == [], "\n".join(f"{v['id']}: {v['help']} {v['targets']}" for v in violations)
     assert browser.overflow(page)["scrollWidth"] <= browser.overflow(page)["innerWidth"]
     assert sorted(raw for raw, pattern in english_category_values().items() if pattern.search(text)) == []
     assert page.evaluate(BROKEN_WORDS) == []
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Télécharger la lettre (PDF)").click()
+    assert download.value.suggested_filename == f"lettre-client-{live_api.refused}.pdf"
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
     context.close()
 
 
