@@ -206,6 +206,7 @@ class ApplicationFeatures:
         self.levels = order[:-1]
         prefix = _with({u: sql for u, sql in query.ctes.items() if u not in query.history_inputs and u != query.mart_node})
         picks = ", ".join(f"(select t from {_alias(uid)} t) as \"{i}\"" for i, uid in enumerate(self.levels))
+        self.fast_prefix = prefix
         self.fast_sql = f"{prefix}\nselect {picks}"
         self.history_columns = [c for cols in query.history_inputs.values() for c in cols if c != "client_id"]
         self.history_sql = ("select " + ", ".join(f'"{c}"' for c in self.history_columns)
@@ -268,6 +269,56 @@ class ApplicationFeatures:
         if self.use_fast:
             return self.fast(cursor, application, client_id)
         return self.full(cursor, application, client_id)
+
+    def compute_variants(self, cursor: duckdb.DuckDBPyConnection, application: Mapping[str, Any],
+                         client_id: int | None, changes: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+        """The mart rows of variants of one application (a counter-offer's candidates) in one query.
+
+        The application is posted as by `compute`, then copied once per variant with the changed fields (cast to
+        their raw types) and a distinct negative SK_ID_CURR (which the models read only to join); the same
+        application-level dbt SQL as `fast` runs over them all, then the same assembly with the client's history.
+        One variant at a time through `compute` when the fast way is not verified.
+
+        Args:
+            cursor: a DuckDB connection or cursor on the warehouse (one per thread).
+            application: raw Kaggle fields of the base application.
+            client_id: an existing client whose history aggregates are kept, or None for a new client.
+            changes: raw field -> its value in each variant (lists of the same length).
+        """
+        n = len(next(iter(changes.values()), []))
+        if not self.use_fast:
+            return [self.compute(cursor, {**application, **{f: v[i] for f, v in changes.items()}}, client_id)
+                    for i in range(n)]
+        types = {c.name: c.duckdb_type for c in self.query.columns}
+        unknown = sorted(set(changes) - set(types) | ({"SK_ID_CURR"} & set(changes)))
+        if unknown:
+            raise ValueError(f"cannot vary {unknown}: not application fields")
+        self._post(cursor, application, client_id)
+        fields = sorted(changes)
+        replaced = ", ".join(['v.k as "SK_ID_CURR"'] + [f'cast(v.c{j} as {types[f]}) as "{f}"' for j, f in enumerate(fields)])
+        lists = ", ".join(["unnest($k) as k"] + [f"unnest($c{j}) as c{j}" for j in range(len(fields))])
+        params = {"k": [-(i + 1) for i in range(n)]} | {f"c{j}": list(changes[f]) for j, f in enumerate(fields)}
+        cursor.execute(f"insert into {POSTED} select p.* replace ({replaced}) from {POSTED} p, (select {lists}) v",
+                       params)
+        cursor.execute(f'delete from {POSTED} where "SK_ID_CURR" >= 0')
+        picks = ", ".join(f'l{i} as "{i}"' for i in range(len(self.levels)))
+        joins = " ".join(f"join {_alias(uid)} l{i} on l{i}.client_id = l0.client_id"
+                         for i, uid in enumerate(self.levels) if i)
+        found = cursor.execute(f"{self.fast_prefix}\nselect {picks} from {_alias(self.levels[0])} l0 {joins} "
+                               "order by l0.client_id desc").fetchall()
+        history = self.no_history
+        if client_id is not None:
+            looked_up = self.history_lookup(client_id) if self.history_lookup else self._history(cursor, client_id)
+            history = looked_up if looked_up is not None else self.no_history
+        out = []
+        for levels in found:
+            values: dict[str, Any] = {}
+            for level in reversed(levels):
+                values.update(level or {})
+            values.update(history)
+            values["client_id"] = NEW_CLIENT_ID if client_id is None else client_id
+            out.append({c: values.get(c) for c in self.columns})
+        return out
 
     def verify(self, con: duckdb.DuckDBPyConnection, snapshot: str, client_ids: list[int],
                history_lookup: Callable[[int], dict[str, Any] | None] | None = None) -> None:

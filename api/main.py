@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.access import Access
 from api.audit import AuditTrail
 from api.errors import RequestContext, install_handlers
-from api.routes import clients, decisions, health, labels, me, model, population, score
+from api.routes import clients, counter_offer, decisions, health, labels, letter, me, model, population, score
 from api.schemas import ErrorPublic
 from api.startup import StartupError, build_guard, build_service
 from common.settings import Settings, get_settings
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.service = None
     install_handlers(app)
-    for module in (health, me, model, clients, score, population, labels, decisions):
+    for module in (health, me, model, clients, score, population, labels, decisions, counter_offer, letter):
         app.include_router(module.router)
     app.add_middleware(AuditTrail)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)

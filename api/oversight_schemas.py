@@ -8,6 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.application import EXAMPLE_APPLICATION
+from api.counter_offer import MAX_TERM, MIN_TERM
+from api.schemas import ScoreRequest
 from common.contracts.decisions import REASON_CODES
 from common.contracts.registry import MODEL_NAME
 
@@ -137,3 +140,87 @@ class OverrideReasonsPublic(BaseModel):
     reasons: list[OverrideReasonPublic]
     decisions: dict[str, str] = Field(description="French label of each decision value")
 
+
+class CounterOfferRequest(ScoreRequest):
+    """A posted application (as for POST /v1/score) and, when known, its term."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"client_id": None, "application": EXAMPLE_APPLICATION, "term_months": 24}]})
+
+    term_months: int | None = Field(None, ge=MIN_TERM, le=MAX_TERM, description=(
+        "The term of the application in months (the Kaggle fields have none); without it the shortest usual term "
+        "at which the annuity repays the amount is assumed"))
+
+
+class CandidatePublic(BaseModel):
+    """One application variant and the model's answer."""
+
+    credit_amount: float
+    term_months: int | None = Field(description="null for a revolving loan")
+    annuity: float = Field(description="Monthly instalment, recomputed from amount and term at the stated rate")
+    probability_default: float
+    decision: ModelDecision
+
+
+class OptionPublic(BaseModel):
+    """An option of the counter-offer, or why there is none."""
+
+    possible: bool
+    credit_amount: float | None = None
+    term_months: int | None = None
+    annuity: float | None = None
+    probability_default: float | None = None
+    decision: ModelDecision | None = None
+    next_step: CandidatePublic | None = Field(None, description=(
+        "The next point of the search, refused: 2 % more amount (to the euro), or one month longer (null when the "
+        "longest term searched is accepted)"))
+    reason: Literal["accepted_as_requested", "no_accepted_amount", "no_accepted_term", "revolving_no_term"] | None = None
+    reason_text: str | None = Field(None, description="Why there is no option, in French")
+
+
+class RatePublic(BaseModel):
+    """The rate the annuities are recomputed at."""
+
+    source: Literal["given", "inferred", "revolving"]
+    monthly_rate: float | None
+    annual_rate: float | None = Field(description="Nominal: 12 x the monthly rate")
+    term_months: int | None = Field(description="The application's term the rate is implied from")
+    instalment_share: float | None = Field(description="Revolving loans: annuity / credit, kept")
+    text: str
+
+
+OPTION_EXAMPLE = {"possible": True, "credit_amount": 312000.0, "term_months": 24, "annuity": 15490.12,
+                  "probability_default": 0.0871, "decision": "accepted",
+                  "next_step": {"credit_amount": 318240.0, "term_months": 24, "annuity": 15799.92,
+                                "probability_default": 0.0925, "decision": "refused"}}
+
+
+class CounterOfferPublic(BaseModel):
+    """The largest amount and, separately, the longest term the model accepts, the rest of the application unchanged."""
+
+    model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [{
+        "client_id": 100002, "requested": {"credit_amount": 450000.0, "term_months": 24, "annuity": 22500.0,
+                                           "probability_default": 0.1312, "decision": "refused"},
+        "rate": {"source": "inferred", "monthly_rate": 0.0151, "annual_rate": 0.1812, "term_months": 24,
+                 "instalment_share": None, "text": "Monthly rate at which the application's annuity repays ..."},
+        "amount": OPTION_EXAMPLE,
+        "term": {"possible": True, "credit_amount": 450000.0, "term_months": 12, "annuity": 41321.5,
+                 "probability_default": 0.0899, "decision": "accepted",
+                 "next_step": {"credit_amount": 450000.0, "term_months": 13, "annuity": 38412.9,
+                               "probability_default": 0.0931, "decision": "refused"}},
+        "candidates_scored": 272, "threshold": 0.0912, "model_name": MODEL_NAME, "model_version": "3",
+        "feature_version": "fv0002", "grid_decision_changes": {"amount": 1, "term": 1}}]})
+
+    client_id: int | None
+    requested: CandidatePublic = Field(description="The application as posted or stored, and its score")
+    rate: RatePublic
+    amount: OptionPublic = Field(description="The largest amount accepted, at the application's term")
+    term: OptionPublic = Field(description="The longest term accepted, for the requested amount")
+    candidates_scored: int = Field(description="Variants scored (one feature query, one model call)")
+    threshold: float
+    model_name: str
+    model_version: str
+    feature_version: str
+    grid_decision_changes: dict[str, int] = Field(description=(
+        "How many times the model's decision changes along each grid: more than 1 means the model is not monotone "
+        "there (the offer is still the largest accepted point whose next point is refused)"))

@@ -111,6 +111,21 @@ def request(method: str, path: str, *, not_found: str | None = None, labels: dic
     Raises:
         ApiError: the API is unreachable, slow, or answered with an error (message in French).
     """
+    response = send(method, path, not_found=not_found, labels=labels, headers=headers, **kwargs)
+    try:
+        return response.json()
+    except ValueError:
+        raise ApiError("Le service de scoring a envoyé une réponse illisible.") from None
+
+
+def send(method: str, path: str, *, not_found: str | None = None, labels: dict[str, str] | None = None,
+         headers: dict[str, str] | None = None, raise_errors: bool = True, **kwargs: Any) -> httpx.Response:
+    """Call the API as the person signed in and return its response as is (HTML, PDF...; an unsuccessful one too
+    when not `raise_errors`, for callers with their own words for some statuses).
+
+    Raises:
+        ApiError: the API is unreachable, slow, or (`raise_errors`) answered with an error (message in French).
+    """
     settings = get_settings()
     client = _client(settings.api_url.rstrip("/"), settings.api_timeout)
     try:
@@ -120,12 +135,9 @@ def request(method: str, path: str, *, not_found: str | None = None, labels: dic
     except httpx.TransportError:
         raise ApiError(f"Le service de scoring est injoignable ({settings.api_url}). Vérifiez qu'il est démarré, "
                        "ou prévenez l'équipe technique.") from None
-    if response.is_error:
+    if response.is_error and raise_errors:
         raise error_for(response, not_found, labels)
-    try:
-        return response.json()
-    except ValueError:
-        raise ApiError("Le service de scoring a envoyé une réponse illisible.") from None
+    return response
 
 
 def _unknown_client(client_id: int) -> str:
@@ -269,3 +281,117 @@ def _similar_clients(who: str, client_id: int, k: int = 100) -> dict:
 def whoami(headers: dict[str, str]) -> dict:
     """GET /v1/me with the given credentials (a key being tried at sign-in, or the session's ID token)."""
     return request("GET", "/v1/me", headers=headers)
+
+
+def decision_reasons() -> dict:
+    """GET /v1/decisions/reasons: the reasons to decide otherwise than the model (French labels) and the French
+    label of each decision."""
+    return _decision_reasons(session.identity())
+
+
+@st.cache_data(ttl=3600, show_spinner=WAIT)
+def _decision_reasons(who: str) -> dict:
+    return request("GET", "/v1/decisions/reasons")
+
+
+def client_history(client_id: int) -> dict:
+    """GET /v1/clients/{id}/decisions: the client's scorings and the human decisions on them, newest first."""
+    return _client_history(session.identity(), client_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Lecture de l'historique du client…")
+def _client_history(who: str, client_id: int) -> dict:
+    return request("GET", f"/v1/clients/{client_id}/decisions", not_found=_unknown_client(client_id))
+
+
+def record_decision(client_id: int, body: dict) -> dict:
+    """POST /v1/decisions as the person signed in; the client's history and letter are read afresh afterwards.
+
+    Raises:
+        ApiError: in French, with words of its own for a missing right, an unknown scoring, a decision already
+            recorded and a missing reason or comment.
+    """
+    response = send("POST", "/v1/decisions", json=body, raise_errors=False)
+    forget_client_decisions(client_id)
+    if response.is_error:
+        person = session.person() or {}
+        raise decision_error(response, session.role_words(person.get("role", "")))
+    return response.json()
+
+
+def forget_client_decisions(client_id: int) -> None:
+    """Drop the cached answers that a new decision changes (this person's history and letter of the client)."""
+    who = session.identity()
+    _client_history.clear(who, client_id)
+    for kind in LETTER_FORMATS:
+        _client_letter.clear(who, client_id, kind)
+
+
+DECISION_422 = (  # the API's English reason for a 422 on POST /v1/decisions -> French words
+    ("reason_code is required", "Choisissez un motif : votre décision diffère de celle du modèle."),
+    ("comment is required", "Ajoutez un commentaire : le motif choisi demande une précision."),
+    ("is retired", "Ce motif n'est plus proposé : choisissez-en un autre."),
+)
+
+
+def decision_error(response: httpx.Response, role: str) -> ApiError:
+    """The French ApiError for an unsuccessful POST /v1/decisions (`role`: the person's role, in French)."""
+    status = response.status_code
+    try:
+        message = str(response.json().get("message", ""))
+    except (ValueError, AttributeError):
+        message = ""
+    if status == 403:
+        return ApiError(f"Votre profil ({role or 'inconnu'}) ne permet pas d'enregistrer une décision de crédit "
+                        "(droit « decisions:write », réservé aux conseillers) : demandez-le à votre responsable.",
+                        status)
+    if status == 404:
+        return ApiError("Ce score n'est plus connu du service de scoring : rechargez la page du client, puis "
+                        "enregistrez votre décision.", status)
+    if status == 409:
+        return ApiError("Une décision est déjà enregistrée sur ce score (par vous ou par un collègue) : consultez "
+                        "l'historique ci-dessous, puis enregistrez une correction si besoin.", status)
+    if status == 422:
+        for english, french in DECISION_422:
+            if english in message:
+                return ApiError(french, status)
+    return error_for(response, labels=DECISION_FIELDS)
+
+
+DECISION_FIELDS = {"decision": "Votre décision", "reason_code": "Motif", "comment": "Commentaire",
+                   "request_id": "Score", "supersedes": "Décision corrigée"}
+
+
+# The client page reaches these sections only for a client the API knows: a 404 means the API lacks the route.
+NO_COUNTER_OFFER = ("Le service de scoring ne propose pas de contre-proposition pour ce client (fonction absente de "
+                    "sa version) : prévenez l'équipe technique.")
+NO_LETTER = ("Le service de scoring ne peut pas préparer la lettre de ce client (fonction absente de sa version) : "
+             "prévenez l'équipe technique.")
+
+
+def client_counter_offer(client_id: int) -> dict:
+    """GET /v1/clients/{id}/counter-offer: the largest amount and the longest term the model accepts."""
+    return _client_counter_offer(session.identity(), client_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Recherche de ce que la banque pourrait proposer…")
+def _client_counter_offer(who: str, client_id: int) -> dict:
+    return request("GET", f"/v1/clients/{client_id}/counter-offer", not_found=NO_COUNTER_OFFER)
+
+
+LETTER_FORMATS = ("html", "pdf")
+
+
+def client_letter(client_id: int, kind: str) -> dict:
+    """GET /v1/clients/{id}/letter?format=html|pdf: the letter to the client about their latest decision
+    (`content`: the HTML or PDF bytes; `decision` and `decided_by`: which decision it is about, from its headers)."""
+    return _client_letter(session.identity(), client_id, kind)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Préparation de la lettre…")
+def _client_letter(who: str, client_id: int, kind: str) -> dict:
+    if kind not in LETTER_FORMATS:
+        raise ValueError(f"format must be one of {LETTER_FORMATS}, not {kind!r}")
+    response = send("GET", f"/v1/clients/{client_id}/letter", params={"format": kind}, not_found=NO_LETTER)
+    return {"content": response.content, "decision": response.headers.get("x-letter-decision"),
+            "decided_by": response.headers.get("x-letter-decided-by")}

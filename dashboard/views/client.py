@@ -1,10 +1,11 @@
-"""Client page: the decision for one client, how far the score is from the threshold, why, and who the client is."""
+"""Client page: the decision for one client, how far the score is from the threshold, why, who the client is, and
+the advisor's own decision (with the counter-offer, the letter to the client and the history)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import api_client, components
+from dashboard import api_client, components, oversight
 from dashboard.reasons import draw_contributions, draw_reasons
 
 TOP_FACTORS = 10
@@ -37,6 +38,7 @@ def draw() -> None:
         components.data_table(table.iloc[:half], "Situation personnelle et emploi")
     with second:
         components.data_table(table.iloc[half:], "Logement, contrat et montants")
+    oversight.draw(client_id, explanation)  # the counter-offer, « Votre décision », the letter, the history
 
 
 components.page_header("Client : décision et explications",

@@ -464,9 +464,20 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
                      "/v1/clients", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
                      "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
-                     "/v1/population/similar/{client_id}", "/v1/labels"}
+                     "/v1/population/similar/{client_id}", "/v1/labels", "/v1/decisions", "/v1/decisions/reasons",
+                     "/v1/clients/{client_id}/decisions", "/v1/clients/{client_id}/counter-offer", "/v1/counter-offer",
+                     "/v1/clients/{client_id}/letter"}
     components = schema["components"]["schemas"]
     assert components["ScoreRequest"]["examples"][0]["application"]["AMT_CREDIT"] == 450000.0
     assert "examples" in components["ScorePublic"] and "examples" in components["ExplanationPublic"]
     assert schema["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
     assert "Euclidean" in schema["paths"]["/v1/population/similar/{client_id}"]["get"]["description"]
+    for path, method in (("/v1/clients/{client_id}/counter-offer", "get"), ("/v1/counter-offer", "post"),
+                         ("/v1/clients/{client_id}/letter", "get")):
+        operation = schema["paths"][path][method]
+        assert operation["summary"] and len(operation["description"]) > 200, path
+    assert components["CounterOfferPublic"]["examples"][0]["amount"]["possible"] is True
+    assert "examples" in components["CounterOfferRequest"]
+    assert "rate" in schema["paths"]["/v1/clients/{client_id}/counter-offer"]["get"]["description"]
+    letter = schema["paths"]["/v1/clients/{client_id}/letter"]["get"]["responses"]["200"]["content"]
+    assert '<html lang="fr">' in letter["text/html"]["example"] and "application/pdf" in letter

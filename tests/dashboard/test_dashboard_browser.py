@@ -350,3 +350,84 @@ def test_first_page_and_interactions_are_measured(chromium, dashboard_url, live_
          "over_budget": watch.over_budget()}, indent=1))
     assert sorted(watch.runs) == sorted([FIRST, SEARCH, COMPARE, VARIABLE, GROUP, WHATIF, NEW])
     assert all(len(runs) >= Stopwatch.REPEATS and min(runs) > 0 for runs in watch.runs.values())
+
+
+def prepare_letter(page) -> None:
+    """Ask for the letter to the client and wait until it is on the page (or the page says why not)."""
+    page.get_by_role("button", name="Préparer la lettre").click()
+    page.get_by_role("button", name="Télécharger la lettre (PDF)").or_(
+        page.get_by_text("ne peut pas préparer la lettre")).first.wait_for(timeout=30_000)
+    browser.wait_until_drawn(page, None, 0, timeout=30_000)
+
+
+@pytest.mark.parametrize("zoom", ZOOMS, ids=lambda z: f"{int(z * 100)}")
+def test_oversight_sections_of_a_refused_client_pass_axe(chromium, dashboard_url, live_api, axe_source, zoom):
+    """The counter-offer, « Votre décision », the letter shown and the history of a refused client: no WCAG 2.1
+    A/AA violation, nothing sideways at 200 %, no English category value."""
+    context = browser.new_context(chromium, zoom)
+    page = context.new_page()
+    browser.open_signed_in(page, f"{dashboard_url}/?client={live_api.refused}", live_api.key, timeout=30_000)
+    browser.wait_until_drawn(page, "Votre décision", 2, timeout=30_000)
+    prepare_letter(page)
+    open_data_tables(page)
+    text = page.inner_text("body")
+    for heading in ("Ce que la banque pourrait proposer", "Votre décision", "Lettre au client",
+                    "Historique des scores et des décisions"):
+        assert page.get_by_role("heading", name=heading).is_visible(), heading
+    assert page.locator("table.hc-table", has_text="Demande actuelle et propositions").is_visible()
+    letter_title = page.get_by_role("heading", level=3, name=re.compile("^Votre demande de crédit"))
+    assert letter_title.is_visible()  # the letter's title, under « Lettre au client »
+    assert page.get_by_role("button", name="Télécharger la lettre (PDF)").is_visible()
+    violations = audit(page, axe_source)
+    assert violations == [], "\n".join(f"{v['id']}: {v['help']} {v['targets']}" for v in violations)
+    assert browser.overflow(page)["scrollWidth"] <= browser.overflow(page)["innerWidth"]
+    assert sorted(raw for raw, pattern in english_category_values().items() if pattern.search(text)) == []
+    assert page.evaluate(BROKEN_WORDS) == []
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Télécharger la lettre (PDF)").click()
+    assert download.value.suggested_filename == f"lettre-client-{live_api.refused}.pdf"
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+    context.close()
+
+
+def history_rows(page) -> list[str]:
+    """The rows of the history table, as text."""
+    table = page.locator("table.hc-table", has_text="Historique du client")
+    return table.locator("tbody tr").all_inner_texts()
+
+
+def test_submitting_a_decision_without_then_with_a_reason(chromium, dashboard_url, live_api):
+    """Changing the model's decision without a reason is refused with a French message and records nothing; with
+    a reason (chosen by keyboard-accessible controls) it is recorded and tops the history."""
+    import httpx
+
+    client_id = live_api.client_ids[31]  # decided by this test only
+    page = chromium.new_page()
+    browser.open_signed_in(page, f"{dashboard_url}/?client={client_id}", live_api.key, timeout=30_000)
+    browser.wait_until_drawn(page, "Votre décision", 2, timeout=30_000)
+    model = "Accordé" if page.get_by_text("Crédit accordé").first.is_visible() else "Refusé"
+    choices = page.get_by_role("radiogroup", name="Décision")
+    assert choices.get_by_role("radio", name=model).is_checked()  # the model's decision preselected
+    choices.get_by_text("Transmis à un analyste crédit").click()
+    page.get_by_role("button", name="Enregistrer ma décision").click()
+    message = (f"Choisissez un motif : votre décision (« Transmis à un analyste crédit ») diffère de celle du modèle "
+               f"(« {model} »).")
+    page.get_by_text(message).wait_for(timeout=15_000)
+    history = httpx.get(f"{live_api.url}/v1/clients/{client_id}/decisions", headers={"X-API-Key": live_api.key}).json()
+    assert [d for s in history["scorings"] for d in s["decisions"]] == []
+    page.get_by_role("combobox", name=re.compile("^Motif")).click()
+    page.get_by_role("option", name="Garant ou caution").click()
+    page.get_by_label("Commentaire (facultatif, obligatoire avec « Autre motif »)").fill("Caution des parents.")
+    page.get_by_role("button", name="Enregistrer ma décision").click()
+    page.get_by_text("Votre décision « Transmis à un analyste crédit » est enregistrée le").wait_for(timeout=15_000)
+    browser.wait_until_drawn(page)
+    rows = history_rows(page)
+    assert "Décision : Transmis à un analyste crédit (différente du modèle)" in rows[0]
+    assert "Garant ou caution ; « Caution des parents. »" in rows[0] and "advisor-test (conseiller)" in rows[0]
+    assert rows[1].count("Score du modèle") == 1
+    assert page.get_by_role("button", name="Corriger ma décision").is_visible()
+    history = httpx.get(f"{live_api.url}/v1/clients/{client_id}/decisions", headers={"X-API-Key": live_api.key}).json()
+    recorded = [d for s in history["scorings"] for d in s["decisions"]]
+    assert [(d["decision"], d["reason_code"], d["comment"]) for d in recorded] == [
+        ("referred", "guarantor", "Caution des parents.")]
+    page.close()

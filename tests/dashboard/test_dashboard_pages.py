@@ -66,7 +66,7 @@ def test_client_page_accepted_client_shows_decision_words_sentence_charts_and_ta
     assert "sous le seuil de" in banner and "le crédit est accordé." in banner
     assert at.success[0].icon == ":material/check_circle:"
     assert len(charts(at)) == 2  # gauge + contributions
-    assert len(tables(at)) == 4  # gauge data, contributions data, client information in two halves
+    assert len(tables(at)) == 5  # gauge data, contributions data, client information in two halves, history
     descriptions = [m.value for m in at.markdown if m.value.startswith("*Lecture du graphique :*")]
     assert len(descriptions) == 2 and "Jauge horizontale de la probabilité de défaut" in descriptions[0]
     assert [e.label for e in at.expander] == ["Voir les données du graphique sous forme de tableau"] * 2
@@ -76,7 +76,9 @@ def test_client_page_accepted_client_shows_decision_words_sentence_charts_and_ta
     assert "Âge (ans)" in profile and "Revenu annuel" in profile
     assert [t.attrs["caption"] for t in tables(at)] == [
         "Données du graphique « Probabilité de défaut et seuil »", "Données du graphique « Ce qui pèse sur le score du client »",
-        "Situation personnelle et emploi", "Logement, contrat et montants"]
+        "Situation personnelle et emploi", "Logement, contrat et montants",
+        "Historique du client, du plus récent au plus ancien"]
+    assert "Ce que la banque pourrait proposer" not in [s.value for s in at.subheader]  # accepted: no counter-offer
 
 
 def test_client_page_refused_client_says_refused_with_an_icon(dashboard_env):
@@ -249,3 +251,121 @@ def test_every_page_has_its_own_title(dashboard_env, page):
     at = run_page(page, dashboard_env.accepted)
     spec = next(s for s in browser.PAGES if s.slug == page)
     assert [t.value for t in at.title] == [spec.heading]
+
+
+def decisions_of(live, client_id: int) -> list[dict]:
+    """The client's human decisions, newest first, as the API records them."""
+    import httpx
+
+    history = httpx.get(f"{live.url}/v1/clients/{client_id}/decisions", headers={"X-API-Key": live.key}).json()
+    return [d for s in history["scorings"] for d in s["decisions"]]
+
+
+def decision_form(at: AppTest):
+    """The decision radio, reason select, comment and submit button of « Votre décision »."""
+    radio = next(r for r in at.radio if r.label == "Décision")
+    reason = next(s for s in at.selectbox if s.label.startswith("Motif"))
+    comment = next(t for t in at.text_area if t.label.startswith("Commentaire"))
+    submit = next(b for b in at.button if b.label in ("Enregistrer ma décision", "Corriger ma décision"))
+    return radio, reason, comment, submit
+
+
+def test_client_page_records_the_models_decision_then_an_override_with_its_reason(dashboard_env):
+    client_id = dashboard_env.client_ids[30]  # a client no other test decides on
+    at = run_page("client", client_id)
+    assert not at.exception
+    assert "Votre décision" in [s.value for s in at.subheader]
+    model = decision_form(at)[0].value  # preselected: the model's decision, the one of the banner
+    assert model == ("accepted" if at.success else "refused")
+    radio, reason, _, submit = decision_form(at)
+    assert radio.options == ["Accordé", "Refusé", "Transmis à un analyste crédit"]
+    assert reason.value is None and "Garant ou caution" in reason.options
+    assert submit.label == "Enregistrer ma décision"
+    submit.click().run()  # the model's decision confirmed: no reason needed
+    assert not at.exception
+    assert decisions_of(dashboard_env, client_id)[0]["decision"] == model
+    confirmation = at.success[-1].value
+    label = {"accepted": "Accordé", "refused": "Refusé"}[model]
+    assert confirmation.startswith(f"Votre décision « {label} » est enregistrée le ")
+    history = tables(at)[-1]
+    assert history.attrs["caption"] == "Historique du client, du plus récent au plus ancien"
+    assert list(history.columns) == ["Qui", "Quoi", "Pourquoi"]
+    assert history.iloc[0]["Quoi"] == f"Décision : {label} (comme le modèle)"
+    assert history.iloc[0]["Qui"] == "advisor-test (conseiller)"
+    assert history.iloc[0]["Pourquoi"] == "Aucun motif (décision du modèle confirmée)"
+    assert history.iloc[1]["Quoi"].startswith(f"Score du modèle : crédit {'accordé' if model == 'accepted' else 'refusé'}")
+
+    radio, reason, comment, submit = decision_form(at)  # now a correction of that decision
+    assert submit.label == "Corriger ma décision"
+    radio.set_value("referred")
+    submit.click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if e.value.startswith("Choisissez")] == [
+        f"Choisissez un motif : votre décision (« Transmis à un analyste crédit ») diffère de celle du modèle "
+        f"(« {label} »)."]
+    assert len(decisions_of(dashboard_env, client_id)) == 1  # nothing recorded without a reason
+    radio, reason, comment, submit = decision_form(at)
+    radio.set_value("referred")
+    reason.set_value("needs_analyst_review")
+    comment.set_value("Revenus saisonniers à vérifier.")
+    submit.click().run()
+    assert not at.exception
+    recorded = decisions_of(dashboard_env, client_id)
+    assert [(d["decision"], d["override"], d["reason_code"], d["comment"]) for d in recorded] == [
+        ("referred", True, "needs_analyst_review", "Revenus saisonniers à vérifier."), (model, False, None, None)]
+    assert recorded[0]["supersedes"] == recorded[1]["decision_id"]
+    assert "elle remplace la décision précédente" in at.success[-1].value
+    history = tables(at)[-1]
+    assert history.iloc[0]["Quoi"].startswith("Décision : Transmis à un analyste crédit (différente du modèle), "
+                                              "corrige la décision du ")
+    assert history.iloc[0]["Pourquoi"] == "Dossier à examiner par un analyste ; « Revenus saisonniers à vérifier. »"
+    assert "remplacée par la correction du" in history.iloc[1]["Quoi"]
+
+
+
+def test_a_decision_recorded_meanwhile_on_the_same_scoring_is_a_french_message(dashboard_env):
+    """Two tabs of one advisor on the same scoring: the second decision is refused (409) with French words, and the
+    history, read again, shows the one recorded first."""
+    import httpx
+
+    client_id = dashboard_env.client_ids[32]
+    at = run_page("client", client_id)
+    radio, _, _, submit = decision_form(at)
+    request_id = radio.key.removeprefix("decision_").removesuffix("_choice")  # the scoring shown
+    first = httpx.post(f"{dashboard_env.url}/v1/decisions", json={"request_id": request_id, "decision": radio.value},
+                       headers={"X-API-Key": dashboard_env.key})
+    assert first.status_code == 201
+    submit.click().run()
+    assert not at.exception
+    assert ("Une décision est déjà enregistrée sur ce score (par vous ou par un collègue) : consultez l'historique "
+            "ci-dessous, puis enregistrez une correction si besoin.") in [e.value for e in at.error]
+    assert [d["decision_id"] for d in decisions_of(dashboard_env, client_id)] == [first.json()["decision_id"]]
+    assert tables(at)[-1].iloc[0]["Quoi"].startswith("Décision : ")
+
+
+def test_refused_client_page_shows_the_counter_offer_and_the_letter(dashboard_env):
+    import httpx
+
+    from dashboard import offers
+
+    at = run_page("client", dashboard_env.refused)
+    assert not at.exception
+    assert [e.value for e in at.error if not e.value.startswith("**Crédit refusé**")] == []
+    assert "Ce que la banque pourrait proposer" in [s.value for s in at.subheader]
+    answer = httpx.get(f"{dashboard_env.url}/v1/clients/{dashboard_env.refused}/counter-offer",
+                       headers={"X-API-Key": dashboard_env.key}).json()
+    offer = next(t for t in tables(at) if t.attrs["caption"] == "Demande actuelle et propositions acceptées par le modèle")
+    assert offer.equals(offers.offer_table(answer))  # the API's answer, in French
+    assert offer.loc["Demande actuelle", "Décision du modèle"] == "Crédit refusé"
+    assert "\n".join(m.value for m in at.markdown).count("- ") >= 2  # one sentence per option
+    assert not at.download_button
+    next(b for b in at.button if b.label == "Préparer la lettre").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if not e.value.startswith("**Crédit refusé**")] == []
+    letter = httpx.get(f"{dashboard_env.url}/v1/clients/{dashboard_env.refused}/letter", params={"format": "html"},
+                       headers={"X-API-Key": dashboard_env.key})
+    assert letter.status_code == 200 and letter.headers["content-type"].startswith("text/html")
+    shown = [h.proto.body for h in at.get("html") if h.proto.body == offers.letter_fragment(letter.text)]
+    assert len(shown) == 1 and "<h1" not in shown[0] and "<style" not in shown[0]
+    download = at.download_button[0]
+    assert download.label == "Télécharger la lettre (PDF)"
