@@ -73,7 +73,11 @@ class ModelRuntime:
     # -- preparation -------------------------------------------------------------------------------------
     def blocks(self, rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
         """Numeric block (float64, NaN for missing) and text block (object, None for missing)."""
-        numeric = np.array([[_to_float(r.get(c)) for c in self.numeric] for r in rows], dtype=np.float64)
+        values = [[r.get(c) for c in self.numeric] for r in rows]
+        try:  # numbers and None (NaN) convert in C; a counter-offer's ~270 variant rows in a few ms
+            numeric = np.array(values, dtype=np.float64)
+        except (TypeError, ValueError):  # text or pd.NA in a numeric column: one value at a time
+            numeric = np.array([[_to_float(v) for v in row] for row in values], dtype=np.float64)
         text = np.empty((len(rows), len(self.categorical)), dtype=object)
         for i, r in enumerate(rows):
             text[i, :] = [_to_text(r.get(c)) for c in self.categorical]
