@@ -101,7 +101,7 @@ clean: ## remove generated data, databases and reports (keeps .venv)
 .PHONY: train mlflow-ui bench-train
 PROFILE ?= standard
 
-train: setup ## cross-validate, choose model + threshold, log to MLflow, register credit-scoring@champion, reports/model_card.md [PROFILE=quick|standard|full]
+train: setup ## cross-validate, choose model + threshold, log to MLflow, register as credit-scoring@challenger; the promotion gate moves @champion if not worse; reports/model_card.md [PROFILE=quick|standard|full]
 	$(PY) -m training --profile $(PROFILE)
 
 bench-train: setup ## time a training profile on synthetic data in its own folder; champion vs Dummy/logistic, oracle ratios, budgets [PROFILE=standard CLIENTS=50000]
