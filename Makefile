@@ -186,7 +186,7 @@ lint-delivery: setup ## actionlint + zizmor (offline) on the workflows, hadolint
 	$(VENV)/bin/hadolint api/Dockerfile dashboard/Dockerfile
 
 # ---- Apache Spark: the same dbt models and the batch scoring beyond one machine (docs/scale.md) ----
-.PHONY: java-deps spark-parity spark-features batch bench-spark
+.PHONY: java-deps spark-parity spark-features batch bench-spark score-all bench-score-all
 SPARK_DIR := $(or $(HC_SPARK_DIR),data/spark)
 # make spark-parity runs 5,000 clients unless CLIENTS is given (the file's default, 50,000, is for make run)
 PARITY_CLIENTS := $(if $(filter command line environment,$(origin CLIENTS)),$(CLIENTS),5000)
@@ -205,6 +205,12 @@ spark-features: setup java-deps ## load (checks) + raw tables as Parquet + dbt b
 batch: setup ## score every client with credit-scoring@champion into data/scores/<engine> (Parquet) [ENGINE=duckdb|spark]
 	$(if $(filter spark,$(ENGINE)),@$(MAKE) --no-print-directory java-deps)
 	$(PY) -m training.batch --engine $(ENGINE)
+
+score-all: setup ## every client of the champion's feature version scored by credit-scoring@champion into the warehouse table marts.client_scores (for analysts; dbt source scores.client_scores)
+	$(PY) -m training.batch --engine duckdb --warehouse
+
+bench-score-all: setup ## make score-all at full size (356,255 clients, replicated from the warehouse of HC_DUCKDB_PATH in a temporary copy): wall time, clients/s, load average, budget 60 s [CLIENTS=356255]
+	$(PY) -m bench.score_all $(if $(filter command line,$(origin CLIENTS)),--clients $(CLIENTS))
 
 bench-spark: setup java-deps ## dbt build on local Spark vs DuckDB from the same files: wall time and peak memory [CLIENTS=5000]
 	$(PY) -m bench.spark_scale --clients $(PARITY_CLIENTS) --seed $(SEED)
