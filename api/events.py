@@ -119,9 +119,9 @@ def counters_url(url: str) -> str:
 class EventStore:
     """Append-only writer of audit rows and prediction events (group commit); the cross-worker rate-limit counters."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, synchronous: str = "FULL") -> None:
         self.url = url
-        self.engine = make_engine(url, "FULL")
+        self.engine = make_engine(url, synchronous)
         ensure_schema(self.engine)
         self.counters = make_engine(counters_url(url), "OFF")
         RATE_COUNTERS.create(self.counters, checkfirst=True)

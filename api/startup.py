@@ -114,7 +114,7 @@ def build_service(settings: Settings) -> ScoringService:
         step("dbt SQL")
         profiles = version.profiles or "marts.client_profiles"
         population = Population.load(con, profiles, version.snapshot)
-        events = EventStore(settings.events_url)
+        events = EventStore(settings.events_url, settings.events_synchronous)
         step("population and events")
     except (ModelLoadError, FeatureStoreError, FeatureLogicError, ValueError, OSError, duckdb.Error) as error:
         raise StartupError(str(error).splitlines()[0] if isinstance(error, duckdb.Error) else str(error)) from None

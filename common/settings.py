@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     events_url: str = Field(
         "sqlite:///data/events/prediction_events.sqlite",
         description="SQLAlchemy URL of the prediction event store (SQLite in WAL mode by default; PostgreSQL works too).")
+    events_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL", description="SQLite events database: FULL syncs every commit to disk (an audit row survives a power "
+                            "loss); NORMAL (WAL) survives a crash of the API but not of the machine, and saves one "
+                            "fsync per commit.")
     model_name: str = Field(MODEL_NAME, description="Registered model the API serves.")
     model_alias: str = Field(CHAMPION, description="Alias of the registered model version the API serves.")
     model_dir: Path | None = Field(
