@@ -9,7 +9,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup lock bench-setup data load run up test lint bench-data clean features dbt-docs bench-features
+.PHONY: help setup lock bench-setup data load run status up test lint bench-data clean features dbt-docs bench-features
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,12 +51,11 @@ data: setup ## write synthetic Kaggle-format files into $HC_DATA_DIR [CLIENTS=N 
 load: setup ## load the CSVs of $HC_DATA_DIR into DuckDB schema raw
 	$(PY) -m warehouse.load
 
-run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features, model, then serve API + dashboard + MLflow UI [CLIENTS=N PROFILE=...]
-	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
-	$(MAKE) --no-print-directory features
-	$(MAKE) --no-print-directory train PROFILE=$(PROFILE)
-	$(MAKE) --no-print-directory drift
-	$(MAKE) --no-print-directory up
+run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features, a quick model, then serve API + dashboard + MLflow UI while the $PROFILE search runs in the background (make status); a second run skips what is up to date [CLIENTS=N PROFILE=standard|full|quick]
+	$(PY) -m scripts.run --clients $(CLIENTS) --seed $(SEED) --profile $(PROFILE)
+
+status: setup ## where make run is: feature version, background stage and training progress, champion and challenger, API up? (exit 1 when the API does not answer)
+	@$(PY) -m scripts.status
 
 up: setup ## serve what is built: the API, the dashboard and the MLflow UI together, until Ctrl-C (prints the addresses and a dev key)
 	$(PY) -m scripts.stack
