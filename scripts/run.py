@@ -39,6 +39,7 @@ from scripts import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKGROUND_LOG = Path("logs") / "run-background.log"  # under the reports folder
+BACKGROUND_GRACE_S = 20  # after the API answers: its first requests (and the person's first look) come first
 log = logging.getLogger("run")
 
 
@@ -122,6 +123,7 @@ def background(settings: Settings, feature_version: str, steps: list[str], profi
         except httpx.HTTPError:
             pass
         time.sleep(2)
+    time.sleep(BACKGROUND_GRACE_S)
     commands = {"drift": ["monitoring", "drift"], "standard": ["training", "--profile", profile]}
     for step in steps:
         state = run_plan.read_state(reports).get("background", {})
