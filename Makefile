@@ -54,8 +54,8 @@ load: setup ## load the CSVs of $HC_DATA_DIR into DuckDB schema raw
 run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features, a quick model, then serve API + dashboard + MLflow UI while the $PROFILE search runs in the background (make status); a second run skips what is up to date [CLIENTS=N PROFILE=standard|full|quick]
 	$(PY) -m scripts.run --clients $(CLIENTS) --seed $(SEED) --profile $(PROFILE)
 
-bench-make-run: ## time make run on a fresh clone of HEAD to the first served prediction (install included, budget 300 s), then a second run with nothing changed (budget 60 s) [CLIENTS=50000]
-	$(PYTHON_BIN) -m bench.make_run --clients $(CLIENTS)
+bench-make-run: setup ## time make run on a fresh clone of HEAD to the first served prediction (install included, budget 300 s), then a second run with nothing changed (budget 60 s) [CLIENTS=50000]
+	$(PY) -m bench.make_run --clients $(CLIENTS)
 
 status: setup ## where make run is: feature version, background stage and training progress, champion and challenger, API up? (exit 1 when the API does not answer)
 	@$(PY) -m scripts.status
