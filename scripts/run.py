@@ -76,14 +76,23 @@ def current_feature_version(duckdb_path: Path) -> str:
         return resolve(con).feature_version
 
 
+def registry_exists(uri: str) -> bool:
+    """False for a SQLite registry whose file does not exist yet (MLflow would spend seconds creating its tables
+    just to say that it holds no model); True otherwise."""
+    return not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).exists()
+
+
 def champion_feature_version(settings: Settings) -> str | None:
     """The feature version of credit-scoring@champion, None when there is no champion (or no registry yet)."""
+    uri = tracking_uri(settings.mlflow_tracking_uri)
+    if not registry_exists(uri):
+        return None
     # mlflow: imported here because it takes seconds, and a run that rebuilds everything needs it only now
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     try:
-        version = MlflowClient(tracking_uri(settings.mlflow_tracking_uri)).get_model_version_by_alias(MODEL_NAME, CHAMPION)
+        version = MlflowClient(uri).get_model_version_by_alias(MODEL_NAME, CHAMPION)
     except MlflowException:
         return None
     return version.tags.get(TAG_FEATURE_VERSION)

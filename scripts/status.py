@@ -27,7 +27,7 @@ from common.contracts.registry import (
 )
 from common.settings import Settings, get_settings
 from scripts import run_plan
-from scripts.run import BACKGROUND_LOG, _alive
+from scripts.run import BACKGROUND_LOG, _alive, registry_exists
 
 # lines of the training log that say how far the search is
 PROGRESS = re.compile(r"candidate \S+|refine trial|refining|refit|champion \S+:|gate:|registered|threshold on")
@@ -49,7 +49,10 @@ def registry_lines(settings: Settings) -> list[str]:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    client = MlflowClient(tracking_uri(settings.mlflow_tracking_uri))
+    uri = tracking_uri(settings.mlflow_tracking_uri)
+    if not registry_exists(uri):
+        return [f"champion    none (no registry at {uri} yet)"]
+    client = MlflowClient(uri)
     lines = []
     for alias in (CHAMPION, CHALLENGER):
         try:
