@@ -5,7 +5,7 @@
 1. data: synthetic Kaggle-format files in $HC_DATA_DIR unless it already holds them (real or generated alike);
 2. features (load + dbt build + Great Expectations + publish), unless the data files and the dbt SQL have the
    fingerprints recorded by the previous run and its feature version is still published;
-3. the quick profile, unless the champion already reads the current feature version (the promotion gate decides,
+3. the quick profile (on 2 folds), unless the champion already reads the current feature version (the promotion gate decides,
    as for every training; the first model becomes champion);
 4. in the background, once the API answers: the drift report, then the `--profile` search (default standard),
    each unless already done for this feature version; its model goes through the gate. Progress in
@@ -39,6 +39,9 @@ from scripts import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKGROUND_LOG = Path("logs") / "run-background.log"  # under the reports folder
+# The first model only has to serve until the background search's model passes the gate: two folds fit 2 models
+# per candidate instead of 5 (its holdout, on which the gate judges, is the same as every training's)
+FIRST_MODEL_FOLDS = 2
 BACKGROUND_GRACE_S = 20  # after the API answers: its first requests (and the person's first look) come first
 log = logging.getLogger("run")
 
@@ -172,12 +175,18 @@ def prepare(settings: Settings, args: argparse.Namespace) -> None:
     else:
         feature_version = state["feature_version"]
         log.info("features: up to date (%s; data files and dbt SQL unchanged)", feature_version)
-    reason = run_plan.quick_reason(feature_version, champion_feature_version(settings))
+    champion = champion_feature_version(settings)
+    reason = run_plan.quick_reason(feature_version, champion, state)
     if reason:
         log.info("quick model: training (%s)", reason)
-        _step(["training", "--profile", "quick"], "quick training")
-    else:
+        _step(["training", "--profile", "quick", "--folds", str(FIRST_MODEL_FOLDS)], "quick training")
+        state = run_plan.update_state(settings.reports_dir, quick={"feature_version": feature_version,
+                                                                   "finished_at": _now()})
+    elif champion == feature_version:
         log.info("quick model: skipped (the champion reads %s)", feature_version)
+    else:
+        log.info("quick model: skipped (trained for %s already; the gate kept the champion, which reads %s)",
+                 feature_version, champion)
     steps = [s for s in run_plan.background_steps(state, feature_version) if s != "standard" or args.profile != "quick"]
     running = state.get("background", {})
     if args.no_background or not steps:

@@ -6,7 +6,8 @@ and which background steps finished for that version. The next run compares:
 
 - features (load + dbt build + publish): redone when there is no record, the data or the SQL changed, or the
   recorded feature version is no longer published in the warehouse;
-- quick training: redone when the champion does not read the current feature version (or there is none);
+- quick training: redone when the champion does not read the current feature version (or there is none), unless
+  a quick model was trained for it already (the gate kept the champion);
 - standard search and drift report (in the background, after the API answers): redone when they did not finish
   for the current feature version.
 
@@ -83,13 +84,17 @@ def features_reason(state: dict[str, Any], inputs: Inputs, published: set[str]) 
     return None
 
 
-def quick_reason(feature_version: str, champion_feature_version: str | None) -> str | None:
-    """Why a quick model must be trained before serving, or None when a champion reads `feature_version`."""
+def quick_reason(feature_version: str, champion_feature_version: str | None, state: dict[str, Any]) -> str | None:
+    """Why a quick model must be trained before serving, or None when a champion reads `feature_version` (or a
+    quick model was trained for it already and the gate kept the champion: training it again would change
+    nothing)."""
+    if champion_feature_version == feature_version:
+        return None
+    if state.get("quick", {}).get("feature_version") == feature_version:
+        return None
     if champion_feature_version is None:
         return "no champion yet"
-    if champion_feature_version != feature_version:
-        return f"the champion reads {champion_feature_version}, not {feature_version}"
-    return None
+    return f"the champion reads {champion_feature_version}, not {feature_version}"
 
 
 def background_steps(state: dict[str, Any], feature_version: str) -> list[str]:

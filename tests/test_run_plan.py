@@ -44,7 +44,7 @@ def test_nothing_changed_skips_features_quick_model_and_finished_background_step
     state = run_plan.read_state(reports)
     again = run_plan.input_fingerprints(data, FILES, project)
     assert run_plan.features_reason(state, again, {"fv0001"}) is None
-    assert run_plan.quick_reason("fv0001", "fv0001") is None
+    assert run_plan.quick_reason("fv0001", "fv0001", state) is None
     assert run_plan.background_steps(state, "fv0001") == []
 
 
@@ -106,8 +106,14 @@ def test_a_missing_data_file_is_an_error_naming_it(inputs) -> None:
 
 
 def test_quick_model_when_no_champion_reads_the_current_features() -> None:
-    assert run_plan.quick_reason("fv0002", None) == "no champion yet"
-    assert run_plan.quick_reason("fv0002", "fv0001") == "the champion reads fv0001, not fv0002"
+    assert run_plan.quick_reason("fv0002", None, {}) == "no champion yet"
+    assert run_plan.quick_reason("fv0002", "fv0001", {}) == "the champion reads fv0001, not fv0002"
+    older = {"quick": {"feature_version": "fv0001"}}
+    assert run_plan.quick_reason("fv0002", "fv0001", older) == "the champion reads fv0001, not fv0002"
+
+
+def test_no_second_quick_model_when_the_gate_kept_the_champion_of_another_feature_version() -> None:
+    assert run_plan.quick_reason("fv0002", "fv0001", {"quick": {"feature_version": "fv0002"}}) is None
 
 
 def test_background_steps_not_done_for_the_current_feature_version() -> None:
