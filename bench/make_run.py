@@ -49,6 +49,14 @@ def first_client(clone: Path) -> int:
         return con.execute("select client_id from marts.client_features order by client_id limit 1").fetchone()[0]
 
 
+def bench_key(clone: Path, env: dict[str, str]) -> str:
+    """A key of our own when the run printed none (the development advisor's key is shown once only)."""
+    done = subprocess.run([str(clone / ".venv/bin/python"), "-m", "api", "principals", "add",
+                           f"bench-make-run-{os.getpid()}", "--role", "analyst"], cwd=clone, env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
 def timed_run(clone: Path, env: dict[str, str], log: Path, key: str | None, timeout: float) -> tuple[float, str]:
     """Seconds from `make run` to the first 200 score, and the key used; the stack is stopped afterwards."""
     started = time.perf_counter()
@@ -63,7 +71,8 @@ def timed_run(clone: Path, env: dict[str, str], log: Path, key: str | None, time
                 sys.exit(f"make run exited with {proc.returncode} before serving: see {log}")
             key = key or next(iter(KEY.findall(log.read_text(errors="replace"))), None)
             try:
-                if key and httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    key = key or bench_key(clone, env)
                     client = client or first_client(clone)
                     if httpx.get(f"{url}/v1/clients/{client}/score", headers={"X-API-Key": key},
                                  timeout=10).status_code == 200:
