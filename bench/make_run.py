@@ -83,11 +83,12 @@ def timed_run(clone: Path, env: dict[str, str], log: Path, key: str | None, time
         sys.exit(f"no served prediction within {timeout:.0f} s: see {log}")
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)  # the stack stops its three services (each in its own session)
             try:
-                proc.wait(timeout=60)
+                proc.wait(timeout=180)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                print(f"warning: make run did not stop within 180 s: services may be left on {url}", file=sys.stderr)
 
 
 def stop_background(clone: Path) -> None:
@@ -114,9 +115,7 @@ def main() -> None:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HC_", "MLFLOW_", "VIRTUAL_ENV"))}
-    env |= {"HC_API_PORT": str(free_port()), "HC_DASHBOARD_PORT": str(free_port()), "HC_MLFLOW_PORT": str(free_port()),
-            "BENCH_CLIENTS": str(args.clients)}
-    env["HC_API_URL"] = f"http://127.0.0.1:{env['HC_API_PORT']}"
+    env["BENCH_CLIENTS"] = str(args.clients)
     rows = []
     key = None
     try:
@@ -124,6 +123,10 @@ def main() -> None:
                              ("second (nothing changed)", args.budget_second)):
             if args.reuse_clone and not rows:
                 name = "first (reused clone)"
+            # fresh ports for every run: an answer can only come from this run's API
+            env |= {"HC_API_PORT": str(free_port()), "HC_DASHBOARD_PORT": str(free_port()),
+                    "HC_MLFLOW_PORT": str(free_port())}
+            env["HC_API_URL"] = f"http://127.0.0.1:{env['HC_API_PORT']}"
             before = load()
             seconds, key = timed_run(clone, env, args.workdir / f"run-{len(rows) + 1}.log", key, max(budget * 4, 600))
             rows.append((name, seconds, budget, before, load()))
