@@ -83,7 +83,9 @@ def timed_run(clone: Path, env: dict[str, str], log: Path, key: str | None, time
         sys.exit(f"no served prediction within {timeout:.0f} s: see {log}")
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)  # the stack stops its three services (each in its own session)
+            # SIGTERM: the stack stops its three services (each in its own session) as on Ctrl-C; SIGINT would be
+            # ignored when this bench itself runs in the background (nohup, &)
+            os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=180)
             except subprocess.TimeoutExpired:
