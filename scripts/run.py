@@ -61,6 +61,22 @@ def _step(args: list[str], what: str) -> None:
     log.info("%s done in %.0f s", what, time.perf_counter() - started)
 
 
+def _data(clients: int, seed: int) -> None:
+    """`python -m warehouse.synth --reuse`, in this process: when the folder holds the files already (every run
+    after the first) it only checks them, and a new interpreter would cost more than that."""
+    # warehouse.synth: imported here, it loads the generator (numpy, pandas) that only this step needs
+    from warehouse.synth.__main__ import parse_args
+    from warehouse.synth.__main__ import run as synth
+
+    started = time.perf_counter()
+    log.info("data: python -m warehouse.synth --clients %d --seed %d --reuse (in process)", clients, seed)
+    code = synth(parse_args(["--clients", str(clients), "--seed", str(seed), "--reuse", "--no-progress"]))
+    if code != 0:
+        log.error("data failed (exit %d): see the messages above", code)
+        sys.exit(code)
+    log.info("data done in %.0f s", time.perf_counter() - started)
+
+
 def published_versions(duckdb_path: Path) -> set[str]:
     """Feature versions published in the warehouse (none when it does not exist yet)."""
     if not duckdb_path.exists():
@@ -155,8 +171,7 @@ def background(settings: Settings, feature_version: str, steps: list[str], profi
 def prepare(settings: Settings, args: argparse.Namespace) -> None:
     """Steps 1 to 4: whatever is out of date, so that the stack serves a champion of the current features."""
     started = time.perf_counter()
-    _step(["warehouse.synth", "--clients", str(args.clients), "--seed", str(args.seed), "--reuse", "--no-progress"],
-          "data")
+    _data(args.clients, args.seed)
     files = [table.file for table in load_spec().values()]
     inputs = run_plan.input_fingerprints(settings.data_dir, files, settings.dbt_project_dir)
     state = run_plan.read_state(settings.reports_dir)
