@@ -9,7 +9,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup lock bench-setup data load run up test lint bench-data clean features dbt-docs bench-features
+.PHONY: help setup lock bench-setup data load run status bench-make-run up test lint bench-data clean features dbt-docs bench-features
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,12 +51,14 @@ data: setup ## write synthetic Kaggle-format files into $HC_DATA_DIR [CLIENTS=N 
 load: setup ## load the CSVs of $HC_DATA_DIR into DuckDB schema raw
 	$(PY) -m warehouse.load
 
-run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features, model, then serve API + dashboard + MLflow UI [CLIENTS=N PROFILE=...]
-	$(PY) -m warehouse.synth --clients $(CLIENTS) --seed $(SEED) --reuse
-	$(MAKE) --no-print-directory features
-	$(MAKE) --no-print-directory train PROFILE=$(PROFILE)
-	$(MAKE) --no-print-directory drift
-	$(MAKE) --no-print-directory up
+run: setup ## the main job: data (or your real files in $HC_DATA_DIR), features, a quick model, then serve API + dashboard + MLflow UI while the $PROFILE search runs in the background (make status); a second run skips what is up to date [CLIENTS=N PROFILE=standard|full|quick]
+	$(PY) -m scripts.run --clients $(CLIENTS) --seed $(SEED) --profile $(PROFILE)
+
+bench-make-run: setup ## time make run on a fresh clone of HEAD to the first served prediction (install included, budget 300 s), then a second run with nothing changed (budget 60 s) [CLIENTS=50000]
+	$(PY) -m bench.make_run --clients $(CLIENTS)
+
+status: setup ## where make run is: feature version, background stage and training progress, champion and challenger, API up? (exit 1 when the API does not answer)
+	@$(PY) -m scripts.status
 
 up: setup ## serve what is built: the API, the dashboard and the MLflow UI together, until Ctrl-C (prints the addresses and a dev key)
 	$(PY) -m scripts.stack
@@ -107,7 +109,7 @@ clean: ## remove generated data, databases and reports (keeps .venv)
 .PHONY: train mlflow-ui bench-train
 PROFILE ?= standard
 
-train: setup ## cross-validate, choose model + threshold, log to MLflow, register credit-scoring@champion, reports/model_card.md [PROFILE=quick|standard|full]
+train: setup ## cross-validate, choose model + threshold, log to MLflow, register as credit-scoring@challenger; the promotion gate moves @champion if not worse; reports/model_card.md [PROFILE=quick|standard|full]
 	$(PY) -m training --profile $(PROFILE)
 
 bench-train: setup ## time a training profile on synthetic data in its own folder; champion vs Dummy/logistic, oracle ratios, budgets [PROFILE=standard CLIENTS=50000]
@@ -196,7 +198,7 @@ lint-delivery: setup ## actionlint + zizmor (offline) on the workflows, hadolint
 	$(VENV)/bin/hadolint api/Dockerfile dashboard/Dockerfile
 
 # ---- Apache Spark: the same dbt models and the batch scoring beyond one machine (docs/scale.md) ----
-.PHONY: java-deps spark-parity spark-features batch bench-spark
+.PHONY: java-deps spark-parity spark-features batch bench-spark score-all bench-score-all
 SPARK_DIR := $(or $(HC_SPARK_DIR),data/spark)
 # make spark-parity runs 5,000 clients unless CLIENTS is given (the file's default, 50,000, is for make run)
 PARITY_CLIENTS := $(if $(filter command line environment,$(origin CLIENTS)),$(CLIENTS),5000)
@@ -215,6 +217,12 @@ spark-features: setup java-deps ## load (checks) + raw tables as Parquet + dbt b
 batch: setup ## score every client with credit-scoring@champion into data/scores/<engine> (Parquet) [ENGINE=duckdb|spark]
 	$(if $(filter spark,$(ENGINE)),@$(MAKE) --no-print-directory java-deps)
 	$(PY) -m training.batch --engine $(ENGINE)
+
+score-all: setup ## every client of the champion's feature version scored by credit-scoring@champion into the warehouse table marts.client_scores (for analysts; dbt source scores.client_scores)
+	$(PY) -m training.batch --engine duckdb --warehouse
+
+bench-score-all: setup ## make score-all at full size (356,255 clients, replicated from the warehouse of HC_DUCKDB_PATH in a temporary copy): wall time, clients/s, load average, budget 60 s [CLIENTS=356255]
+	$(PY) -m bench.score_all $(if $(filter command line,$(origin CLIENTS)),--clients $(CLIENTS))
 
 bench-spark: setup java-deps ## dbt build on local Spark vs DuckDB from the same files: wall time and peak memory [CLIENTS=5000]
 	$(PY) -m bench.spark_scale --clients $(PARITY_CLIENTS) --seed $(SEED)

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str = Field("sqlite:///mlflow.db", description="MLflow tracking URI.")
     cost_fn: float = Field(10.0, description="Cost of a missed defaulter (false negative), in units of a false positive.")
     cost_fp: float = Field(1.0, description="Cost of a good client wrongly refused (false positive).")
+    gate_bootstrap: int = Field(
+        1000, ge=100, description="Paired bootstrap resamples of the holdout with which the promotion gate compares a "
+                                  "newly trained model with the champion (training/gate.py).")
+    registry_user: str | None = Field(
+        None, description="Who `python -m training promote|rollback` and the gate record as acting (default: the OS user).")
     # monitoring/: drift report, monitoring of the API's prediction events, alerts
     drift_top_features: int = Field(
         30, ge=20, description="How many of the model's most important features (mean |SHAP|) the drift checks cover.")

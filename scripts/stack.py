@@ -23,6 +23,7 @@ from api.principals import DEV_ADVISOR, development_advisor
 from common.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 300
 
 
 def _wait(url: str, proc: subprocess.Popen, name: str, timeout: float, headers: dict | None = None) -> None:
@@ -71,9 +72,12 @@ def main() -> None:
                                     stderr=subprocess.STDOUT, start_new_session=True)
              for name, cmd in commands.items()}
     try:
-        _wait(f"{api_url}/health", procs["api"], "the API", 60)
-        _wait(f"http://127.0.0.1:{args.dashboard_port}/_stcore/health", procs["dashboard"], "the dashboard", 60)
-        _wait(f"http://127.0.0.1:{args.mlflow_port}/health", procs["mlflow"], "the MLflow UI", 90)
+        # generous: the API's first start on a feature version builds its feature cache, and a busy 2-core
+        # machine (a background search, other users) makes every start several times slower
+        _wait(f"{api_url}/health", procs["api"], "the API", START_TIMEOUT_S)
+        _wait(f"http://127.0.0.1:{args.dashboard_port}/_stcore/health", procs["dashboard"], "the dashboard",
+              START_TIMEOUT_S)
+        _wait(f"http://127.0.0.1:{args.mlflow_port}/health", procs["mlflow"], "the MLflow UI", START_TIMEOUT_S)
         print(f"\nAPI        {api_url}/docs")
         print(f"Dashboard  http://127.0.0.1:{args.dashboard_port}")
         print(f"MLflow UI  http://127.0.0.1:{args.mlflow_port}")

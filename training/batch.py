@@ -1,6 +1,7 @@
 """Batch scoring: every client of a feature table scored by the registered champion, on DuckDB or on Spark.
 
     python -m training.batch --engine duckdb [--table marts.client_features__fv0003] [--out DIR]
+    python -m training.batch --engine duckdb --warehouse      # marts.client_scores in the warehouse (make score-all)
     python -m training.batch --engine spark  [--table feature_store.client_features_v1] [--out DIR]
 
 Both engines apply the same registered pyfunc (`credit-scoring@champion`, or `--model-uri`) to the same
@@ -9,7 +10,9 @@ features as strings (what `CreditScorer.prepare` does). DuckDB streams the table
 `model.predict`; Spark applies `mlflow.pyfunc.spark_udf`, so a cluster scores its partitions in parallel.
 Each writes Parquet (a folder of files) with one row per client: client_id, probability, decision, threshold,
 and the versions: model name and version, the feature version the model was trained on, the table scored,
-the engine, the scoring time.
+the engine, the scoring time. With `--warehouse`, the DuckDB engine writes the table `marts.client_scores`
+(common/contracts/scores.py) into the warehouse instead, for analysts: client_id, probability, decision,
+threshold, model_version, feature_version, scored_at, replaced in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import logging
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,8 +36,9 @@ import pyarrow.parquet as pq
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from common.contracts.feature_versions import resolve
+from common.contracts.feature_versions import SCHEMA, resolve
 from common.contracts.registry import tracking_uri
+from common.contracts.scores import CLIENT_SCORES, COLUMNS
 from common.settings import Settings, get_settings
 
 logger = logging.getLogger("training.batch")
@@ -119,6 +124,26 @@ def _replace_dir(staging: Path, out: Path) -> None:
     staging.rename(out)
 
 
+def _scored_chunks(con: duckdb.DuckDBPyConnection, table: str, champion: Champion,
+                   predict: Callable[[pd.DataFrame], pd.DataFrame], chunk_rows: int,
+                   ordered: bool = True) -> Iterator[pd.DataFrame]:
+    """client_id, probability, decision, threshold of every row of `table`, streamed in Arrow batches (in client
+    order when `ordered`: sorting the wide feature rows costs seconds at full size, sorting the scores does not)."""
+    order = f" order by {KEY}" if ordered else ""
+    try:
+        reader = con.execute(f"select {', '.join(model_select(champion))} from {table}{order}").to_arrow_reader(chunk_rows)
+    except duckdb.Error as error:
+        raise BatchError(f"cannot read {table}: {str(error).splitlines()[0]}") from None
+    rows = 0
+    for batch in reader:
+        frame = batch.to_pandas()
+        scored = predict(frame.drop(columns=[KEY]))
+        rows += len(frame)
+        logger.info("scored %s clients", f"{rows:,}")
+        yield pd.DataFrame({KEY: frame[KEY].to_numpy(), "probability": scored["probability"].to_numpy(),
+                            "decision": scored["decision"].to_numpy(), "threshold": scored["threshold"].to_numpy()})
+
+
 def score_duckdb(duckdb_path: Path, table: str, champion: Champion, out: Path, chunk_rows: int = CHUNK_ROWS) -> int:
     """Score every row of a DuckDB table in Arrow batches; Parquet in `out`. Returns the number of clients."""
     model = mlflow.pyfunc.load_model(champion.uri)
@@ -128,28 +153,57 @@ def score_duckdb(duckdb_path: Path, table: str, champion: Champion, out: Path, c
     staging.mkdir(parents=True)
     rows = 0
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        try:
-            reader = con.execute(f"select {', '.join(model_select(champion))} from {table} order by {KEY}") \
-                .to_arrow_reader(chunk_rows)
-        except duckdb.Error as error:
-            raise BatchError(f"cannot read {table} from {duckdb_path}: {str(error).splitlines()[0]}") from None
         writer = None
-        for batch in reader:
-            frame = batch.to_pandas()
-            scored = model.predict(frame.drop(columns=[KEY]))
-            result = pd.DataFrame({KEY: frame[KEY].to_numpy(), "probability": scored["probability"].to_numpy(),
-                                   "decision": scored["decision"].to_numpy(), "threshold": scored["threshold"].to_numpy()})
+        for result in _scored_chunks(con, table, champion, model.predict, chunk_rows):
             for name, value in provenance.items():
                 result[name] = value
             arrow = pa.Table.from_pandas(result, preserve_index=False)
             writer = writer or pq.ParquetWriter(staging / "part-00000.parquet", arrow.schema)
             writer.write_table(arrow)
             rows += len(result)
-            logger.info("scored %s clients", f"{rows:,}")
         if writer is not None:
             writer.close()
     _replace_dir(staging, out)
     return rows
+
+
+def write_client_scores(duckdb_path: Path, table: str, champion: Champion, chunk_rows: int = CHUNK_ROWS) -> int:
+    """Score every row of `table` and replace `marts.client_scores` with the result, in one transaction.
+
+    The registered pyfunc's own `predict` (`CreditScorer.predict`: calibrated probability, decision, threshold)
+    is applied to the rows the select casts to its signature's kinds, without MLflow's per-call schema check
+    (a third of the time at 356,255 clients). Returns the number of clients.
+
+    Raises:
+        BatchError: the table cannot be read, or the warehouse cannot be written (e.g. another process holds it).
+    """
+    scorer = mlflow.pyfunc.load_model(champion.uri).unwrap_python_model()
+    scored_at = datetime.now(tz=UTC)
+    try:
+        con = duckdb.connect(str(duckdb_path))
+    except duckdb.Error as error:
+        raise BatchError(f"cannot write {CLIENT_SCORES} into {duckdb_path}: {str(error).splitlines()[0]}") from None
+    with con:
+        parts = [pa.Table.from_pandas(chunk, preserve_index=False)
+                 for chunk in _scored_chunks(con, table, champion, lambda rows: scorer.predict(None, rows), chunk_rows,
+                                            ordered=False)]
+        scores = pa.concat_tables(parts) if parts else pa.table({c: [] for c in ("client_id", "probability", "decision",
+                                                                                "threshold")})
+        versions = {"model_version": champion.version, "feature_version": champion.feature_version, "scored_at": scored_at}
+        select = ", ".join(f"cast({c} as {kind}) as {c}" for c, kind in COLUMNS.items() if c not in versions)
+        select += ", " + ", ".join(f"cast(? as {COLUMNS[c]}) as {c}" for c in versions)
+        con.register("client_scores_batch", scores)
+        con.execute("begin transaction")
+        try:
+            con.execute(f"create schema if not exists {SCHEMA}")
+            con.execute(f"create or replace table {CLIENT_SCORES} as select {select} from client_scores_batch "
+                        f"order by {KEY}", list(versions.values()))
+            con.execute("commit")
+        except duckdb.Error as error:
+            con.execute("rollback")
+            raise BatchError(f"cannot write {CLIENT_SCORES}: {str(error).splitlines()[0]}") from None
+        con.unregister("client_scores_batch")
+    return scores.num_rows
 
 
 def score_spark(spark: Any, table: str, champion: Champion, out: Path | str) -> int:
@@ -186,12 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", help="output folder of Parquet files, replaced (default: data/scores/<engine>); with "
                                       "spark, any URI its Hadoop file system reads (s3a://, abfss://, dbfs:/...)")
     parser.add_argument("--model-uri", help="MLflow model URI (default: models:/$HC_MODEL_NAME@$HC_MODEL_ALIAS)")
+    parser.add_argument("--warehouse", action="store_true",
+                        help=f"duckdb only: replace the table {CLIENT_SCORES} of the warehouse (client_id, probability, "
+                             "decision, threshold, model_version, feature_version, scored_at) instead of writing "
+                             "Parquet (what `make score-all` runs)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Score; exit status 0, or 1 with a message naming what is missing."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.warehouse and (args.engine != "duckdb" or args.out):
+        parser.error("--warehouse writes into the DuckDB warehouse: use it with --engine duckdb and without --out")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     out = args.out or str(Path("data/scores") / args.engine)
@@ -201,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         champion = resolve_champion(settings, args.model_uri)
         if args.engine == "duckdb":
             table = args.table or default_duckdb_table(settings.duckdb_path, champion)
-            rows = score_duckdb(settings.duckdb_path, table, champion, local_out)
+            if args.warehouse:
+                rows, out = write_client_scores(settings.duckdb_path, table, champion), f"{CLIENT_SCORES} in {settings.duckdb_path}"
+            else:
+                rows = score_duckdb(settings.duckdb_path, table, champion, local_out)
         else:
             # the spark engine only: this module pulls in dbt and pyspark
             from dbt_project.pipeline.spark import local_session

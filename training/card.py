@@ -92,6 +92,19 @@ Registered as `{s['model_uri']}` (version {s['model_version']}, MLflow run `{s['
 ![confusion matrix](model_card/confusion_holdout.png)
 """
 
+def _gate(s: dict) -> str:
+    """The promotion gate's verdict (training/gate.py): champion or challenger, and why."""
+    g = s.get("gate")
+    if not g:
+        return ""
+    head = "promoted to champion" if g["promoted"] else "kept as challenger"
+    text = f"## Promotion gate: {head}\nVersion {s['model_version']} {'was' if g['promoted'] else 'was not'} promoted: {g['reason']}."
+    if not g["promoted"]:
+        text += (f" The API keeps serving version {g['champion_version']}; `python -m training promote "
+                 f"{s['model_version']} --reason TEXT` overrides the gate.")
+    return text + "\n"
+
+
 CALIBRATION_ROWS = {
     "ece": "expected calibration error (10 equal-count bins)", "brier": "Brier score", "log_loss": "log loss",
     "calibration_slope": "calibration slope (1 = calibrated)", "calibration_intercept": "calibration intercept (0)",
@@ -190,7 +203,7 @@ def write(reports_dir: Path, s: dict, importance: pd.DataFrame, leakage: pd.Data
         f"## Candidates (from the simplest to the most complex, then Optuna on {_refined(s)})\nOOF = pooled "
         "out-of-fold predictions at the candidate's own threshold; fold std = standard deviation of the cost "
         f"over folds; holdout = mean of the {s['n_splits']} fold models (never used to choose).\n",
-        _table(shown), "", _champion(s), _calibration(s), _oracle(s),
+        _table(shown), "", _champion(s), _gate(s), _calibration(s), _oracle(s),
         "## Global importance (mean |SHAP| in log-odds, training sample)\n",
         _table(importance.head(15)), "\n![SHAP summary](model_card/shap_summary.png)\n",
         "![logistic coefficient path](model_card/coefficient_path.png)\n", _leakage(leakage),

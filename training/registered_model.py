@@ -44,7 +44,9 @@ class CreditScorer(mlflow.pyfunc.PythonModel):
     def prepare(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Rows reindexed to the training columns with training types (numbers as float, text as object)."""
         X = pd.DataFrame(rows).reindex(columns=self.features)
-        X[self.numeric] = X[self.numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
+        numeric = X[self.numeric]
+        if not (numeric.dtypes == "float64").all():  # batch scoring reads doubles already: no column-by-column pass
+            X[self.numeric] = numeric.apply(pd.to_numeric, errors="coerce").astype("float64")
         for c in self.categorical:
             X[c] = X[c].astype(object).where(X[c].notna(), None)
         return X

@@ -13,13 +13,14 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from common.contracts.pseudonyms import COLUMN as PSEUDONYM
-from common.contracts.registry import HOLDOUT_PREDICTIONS, tracking_uri
+from common.contracts.registry import CHALLENGER, HOLDOUT_PREDICTIONS, MODEL_NAME, tracking_uri
 from common.settings import Settings
-from training import card, plots
+from training import card, gate, plots
 from training.calibration import CalibrationChoice, calibration_metrics, choose
 from training.candidates import build_pipeline, skewed_columns
 from training.config import Profile
@@ -30,6 +31,7 @@ from training.explain import BASE, Explainer
 from training.fold_pool import FoldPool
 from training.folds import SearchContext
 from training.leakage import check_leakage
+from training.promotion import actor
 from training.register import (
     feature_dataset,
     finite,
@@ -163,7 +165,8 @@ def _figures(out: Path, ctx: SearchContext, best: CVResult, scorer: CreditScorer
 
 def run(settings: Settings, profile: Profile, feature_version: str | None = None, seed: int = 0,
         holdout: float = 0.2, n_splits: int = 5) -> dict:
-    """Train, evaluate, log to MLflow, register the champion and write the model card.
+    """Train, evaluate, log to MLflow, register the model as challenger, let the promotion gate decide whether it
+    becomes champion (training/gate.py), and write the model card.
 
     BLAS runs single-threaded (LightGBM and the random forest use both cores themselves): threaded BLAS on
     small matrices made the logistic regressions 10 times slower on this shared 2-core machine.
@@ -229,8 +232,13 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
         version_tags = {**tags, "cost_fn": settings.cost_fn, "cost_fp": settings.cost_fp,
                         "cost_ratio": settings.cost_fn / settings.cost_fp, "candidate": best.candidate.name,
                         "calibration": calibrated.method, "run_id": parent.info.run_id}
-        model_version, uri = register_champion(scorer, synthetic_example(ctx.X, data.numeric, data.categorical),
-                                               version_tags, column_types=data.column_types)
+        model_version, _ = register_champion(scorer, synthetic_example(ctx.X, data.numeric, data.categorical),
+                                             version_tags, alias=CHALLENGER, column_types=data.column_types)
+        client = MlflowClient()
+        verdict = gate.evaluate(client, MODEL_NAME, scorer, data.version.feature_version, ctx.X_hold, ctx.y_hold,
+                                settings.cost_fn, settings.cost_fp, settings.gate_bootstrap, seed)
+        gate.record(client, MODEL_NAME, model_version, verdict, actor(settings.registry_user))
+        uri = f"models:/{MODEL_NAME}/{model_version}"
         tmp_dir = Path(tmp)
         # pseudonyms, never client ids, in a published artefact
         pd.DataFrame({PSEUDONYM: data.pseudonyms[hold], "target": ctx.y_hold, "probability": p_hold}).to_csv(
@@ -250,6 +258,7 @@ def _run(settings: Settings, profile: Profile, feature_version: str | None, seed
             "calibration": calibration,
             "candidates": [{"name": r.candidate.name, "stage": r.candidate.stage, **r.metrics} for r in results],
             "oracle": oracle, "suspicious_auc": suspicious, "git_commit": tags["git_commit"],
+            "gate": verdict.as_dict(),
         }
         summary["seconds"] = time.perf_counter() - started
         path = card.write(settings.reports_dir, summary, scorer.global_importance(), leakage, fairness)

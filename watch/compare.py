@@ -1,4 +1,5 @@
-"""Measurements of the comparison: paired bootstrap on the holdout, latency, size, and the conclusion rule."""
+"""Measurements of the comparison: latency, size, and the conclusion rule (the paired bootstrap of the holdout is
+training's: `training/bootstrap.py`, which the promotion gate uses too)."""
 
 from __future__ import annotations
 
@@ -7,51 +8,7 @@ import time
 from collections.abc import Callable
 
 import cloudpickle
-import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
-
-from training.cost import cost_at
-
-METRICS = ("cost_per_applicant", "roc_auc", "pr_auc")
-
-
-def holdout_metrics(y: np.ndarray, p: np.ndarray, threshold: float, cost_fn: float, cost_fp: float) -> dict:
-    """Business cost per applicant at the threshold, ROC AUC and PR AUC of one set of probabilities."""
-    return {"cost_per_applicant": cost_at(y, p, threshold, cost_fn, cost_fp)["cost_per_applicant"],
-            "roc_auc": float(roc_auc_score(y, p)), "pr_auc": float(average_precision_score(y, p))}
-
-
-def paired_bootstrap(y: np.ndarray, models: dict[str, tuple[np.ndarray, float]], cost_fn: float, cost_fp: float,
-                     n: int, seed: int, level: float = 0.95) -> dict:
-    """Percentile intervals of each model's holdout metrics and of their differences to the first model.
-
-    The same resampled clients score every model (paired), so the interval of a difference is much narrower
-    than the two intervals side by side would suggest.
-
-    Args:
-        y: holdout outcomes.
-        models: name -> (probabilities on the holdout, decision threshold); the first one is the reference.
-        n: number of resamples.
-
-    Returns:
-        {(name, metric): (low, high)} and {(f"{name}-{reference}", metric): (low, high)}.
-    """
-    rng = np.random.default_rng(seed)
-    names = list(models)
-    draws: dict[tuple[str, str], list[float]] = {}
-    for _ in range(n):
-        idx = rng.integers(0, len(y), len(y))
-        if y[idx].min() == y[idx].max():
-            continue
-        values = {m: holdout_metrics(y[idx], p[idx], t, cost_fn, cost_fp) for m, (p, t) in models.items()}
-        for m in names:
-            for k in METRICS:
-                draws.setdefault((m, k), []).append(values[m][k])
-                if m != names[0]:
-                    draws.setdefault((f"{m}-{names[0]}", k), []).append(values[m][k] - values[names[0]][k])
-    alpha = (1 - level) / 2
-    return {key: (float(np.quantile(v, alpha)), float(np.quantile(v, 1 - alpha))) for key, v in draws.items()}
 
 
 def median_seconds(fn: Callable[[pd.DataFrame], object], X: pd.DataFrame, calls: int) -> float:

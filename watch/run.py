@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from common.contracts.pseudonyms import COLUMN as PSEUDONYM
 from common.contracts.registry import tracking_uri
 from common.settings import Settings
+from training import bootstrap
 from watch import compare, ebm, report, table
 from watch.champion import Champion, ComparisonError, Split, load_champion, oracle_on_holdout, rebuild_split
 from watch.config import PocProfile
@@ -79,8 +80,8 @@ def _measures(champion: Champion, split: Split, best: ebm.EbmCV, model, ebm_fit_
     clone(scorer.pipeline).fit(split.X_dev, split.y_dev)
     champion_fit_s = time.perf_counter() - start
     y, cfn, cfp = split.y_hold, split.cost_fn, split.cost_fp
-    hold_c = compare.holdout_metrics(y, p_champion, scorer.threshold, cfn, cfp)
-    hold_e = compare.holdout_metrics(y, p_ebm, best.choice.threshold, cfn, cfp)
+    hold_c = bootstrap.holdout_metrics(y, p_champion, scorer.threshold, cfn, cfp)
+    hold_e = bootstrap.holdout_metrics(y, p_ebm, best.choice.threshold, cfn, cfp)
     sample = X_hold.head(profile.fidelity_rows)
     champion_error, units = _champion_fidelity(champion, sample)
     fidelity = ebm.fidelity(model, sample)
@@ -117,12 +118,12 @@ def _oracle(settings: Settings, split: Split, profile: PocProfile) -> dict | Non
     if p is None or np.isnan(p).any():
         return None
     bayes = split.cost_fp / (split.cost_fn + split.cost_fp)
-    out = compare.holdout_metrics(split.y_hold, p, bayes, split.cost_fn, split.cost_fp)
-    ci = compare.paired_bootstrap(split.y_hold, {"oracle": (p, bayes)}, split.cost_fn, split.cost_fp,
+    out = bootstrap.holdout_metrics(split.y_hold, p, bayes, split.cost_fn, split.cost_fp)
+    ci = bootstrap.paired_bootstrap(split.y_hold, {"oracle": (p, bayes)}, split.cost_fn, split.cost_fp,
                                   profile.bootstrap, seed=1)
     return {**out, "threshold": bayes, "probabilities": p,
-            **{f"{k}_low": ci[("oracle", k)][0] for k in compare.METRICS},
-            **{f"{k}_high": ci[("oracle", k)][1] for k in compare.METRICS}}
+            **{f"{k}_low": ci[("oracle", k)][0] for k in bootstrap.METRICS},
+            **{f"{k}_high": ci[("oracle", k)][1] for k in bootstrap.METRICS}}
 
 
 def run(settings: Settings, profile: PocProfile, out: Path) -> PocResult:
@@ -140,7 +141,7 @@ def run(settings: Settings, profile: PocProfile, out: Path) -> PocResult:
         p_ebm = model.predict_proba(split.X_hold)[:, 1]
         models = {"champion": (p_champion, champion.scorer.threshold), "ebm": (p_ebm, best.choice.threshold)}
         log.info("paired bootstrap of the holdout (%d resamples)", profile.bootstrap)
-        intervals = compare.paired_bootstrap(split.y_hold, models, split.cost_fn, split.cost_fp, profile.bootstrap,
+        intervals = bootstrap.paired_bootstrap(split.y_hold, models, split.cost_fn, split.cost_fp, profile.bootstrap,
                                              seed=champion.seed)
         rows, extra = _measures(champion, split, best, model, fit_s, profile, p_champion, p_ebm, intervals)
     comparison = table.build(rows)

@@ -6,6 +6,8 @@
   by training, the API, monitoring and the technology watch.
 - `registry`: the registered model's name, aliases, version tags and tracking URI. Written by training; read by the
   API, monitoring and the technology watch.
+- `scores`: `marts.client_scores`, every client scored by the champion. Written by training (`make score-all`); read
+  by analysts (a dbt source).
 - `events`: the tables of the events database (prediction events, alerts). Written by the API (events) and
   monitoring (alerts); read by monitoring.
 

@@ -89,6 +89,20 @@ def test_model_card_names_the_champion_and_its_reasons(trained):
     assert "Why: lowest out-of-fold business cost" in card
 
 
+def test_the_first_model_passes_the_gate_and_the_card_and_description_say_so(trained):
+    """A fresh registry: the run's version is registered as challenger, then becomes champion (no one to beat)."""
+    assert trained.summary["gate"]["promoted"] is True
+    assert trained.summary["gate"]["reason"] == "first model: credit-scoring had no champion"
+    card = (trained.settings.reports_dir / "model_card.md").read_text()
+    assert (f"## Promotion gate: promoted to champion\nVersion {trained.summary['model_version']} was promoted: first "
+            "model: credit-scoring had no champion.") in card
+    version = _client(trained).get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    assert version.description.endswith("\n\nPromotion gate: promoted to champion: first model: credit-scoring had no "
+                                        "champion.")
+    assert (version.tags["gate"], version.tags["promotion"], version.tags["profile"]) == ("promoted", "gate", "quick")
+    assert version.aliases == [CHAMPION]
+
+
 def test_the_model_cards_images_resolve_among_the_runs_artifacts(trained):
     """MLflow shows model_card.md from the run's artifact root: each image link must be an artifact of the run."""
     client = _client(trained)
