@@ -96,7 +96,7 @@ simulate-drift: setup ## replay test clients through the running API, unchanged 
 	$(PY) -m monitoring simulate
 
 clean: ## remove generated data, databases and reports (keeps .venv)
-	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs
+	rm -rf data reports warehouse/*.duckdb warehouse/*.serving mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs
 
 .PHONY: train mlflow-ui bench-train
 PROFILE ?= standard

@@ -102,8 +102,13 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         None, description="Model exported by `make export-model`; when set, the API does not read the MLflow registry.")
     dbt_manifest_path: Path | None = Field(
-        None, description="dbt manifest whose compiled SQL rebuilds features of posted applications "
+        None, description="dbt manifest whose compiled SQL rebuilds features of posted applications, copied into the "
+                          "serving snapshot the API writes for a feature version published without one "
                           "(default: <dbt_project_dir>/target/manifest.json).")
+    serving_dir: Path | None = Field(
+        None, description="Serving snapshots, one folder per feature version: what the API reads (never the warehouse "
+                          "itself, so that `make features` can run while it serves); written by the features stage "
+                          "when it publishes a version (default: <warehouse>.serving/ beside HC_DUCKDB_PATH).")
 
 
 @lru_cache(maxsize=1)
