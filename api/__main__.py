@@ -143,9 +143,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="serve the API with uvicorn (HC_API_HOST, HC_API_PORT, HC_API_WORKERS)",
                          description="Serve the API. Loads HC_MODEL_NAME@HC_MODEL_ALIAS from the MLflow registry "
-                                     "(HC_MLFLOW_TRACKING_URI) or the folder HC_MODEL_DIR, reads HC_DUCKDB_PATH "
-                                     "read-only, records every request and score in HC_EVENTS_URL. In "
-                                     "development, when nobody can call it yet, adds the advisor dev-advisor "
+                                     "(HC_MLFLOW_TRACKING_URI) or the folder HC_MODEL_DIR, reads the serving "
+                                     "snapshot of its feature version in HC_SERVING_DIR (written once from "
+                                     "HC_DUCKDB_PATH when the build published none; the warehouse is never held "
+                                     "open, so `make features` runs meanwhile), records every request and score in "
+                                     "HC_EVENTS_URL. Each worker reloads a new champion without downtime within "
+                                     "HC_MODEL_POLL_S seconds (30; 0: only on POST /v1/admin/reload); with "
+                                     "HC_SHADOW_CHALLENGER=1 it also scores the challenger alias off the response path. "
+                                     "In development, when nobody can call it yet, adds the advisor dev-advisor "
                                      "and prints its key once.")
     run.add_argument("--host", help="interface (default HC_API_HOST = 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default HC_API_PORT = 8000)")

@@ -5,6 +5,9 @@ written once from the warehouse when an older build published none: `api.snapsho
 (published, validated, snapshot present) -> signature vs snapshot columns -> the dbt SQL for posted
 applications (the snapshot's manifest; reproduces sample snapshot rows exactly) -> model-ready matrices (cached) ->
 fast scoring path (reproduces the scorer exactly) -> population profiles -> event store.
+
+The same checks run on a model loaded while the API serves (`api.reload`: a new champion, or the challenger scored
+in the shadow): it is served only when they pass.
 """
 
 from __future__ import annotations

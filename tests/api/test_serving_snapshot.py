@@ -30,7 +30,7 @@ def world_copy(api_world: ApiWorld, folder: Path) -> tuple[Path, object]:
     events_url = f"sqlite:///{folder / 'events.sqlite'}"
     add_principal(events_url, "advisor-test", "advisor", KEYS["advisor"])
     return warehouse, api_world.settings.model_copy(update={"duckdb_path": warehouse, "events_url": events_url,
-                                                            "rate_limits": "score=1000000/minute"})
+                                                            "model_poll_s": 0, "rate_limits": "score=1000000/minute"})
 
 
 def test_the_published_version_has_a_snapshot_holding_what_the_api_reads(api_world: ApiWorld) -> None:
