@@ -126,7 +126,7 @@ browser-deps: ## headless Chromium (Debian package) and axe-core (npm) for the d
 	@test -f $(AXE_CORE) || { command -v npm >/dev/null || { echo "error: npm (Node.js) is required for axe-core"; exit 1; }; \
 		npm ci --prefix tests/dashboard --no-audit --no-fund --silent; }
 
-.PHONY: serve export-model bench-api bench-access
+.PHONY: serve export-model bench-api bench-access bench-reload
 
 serve: setup ## the scoring API on http://$HC_API_HOST:$HC_API_PORT (127.0.0.1:8000), $HC_API_WORKERS workers; prints a development key when none is set
 	$(PY) -m api serve
@@ -137,6 +137,9 @@ export-model: setup ## copy credit-scoring@champion into data/models/champion (s
 bench-api: setup ## this API vs `mlflow models serve` and vs itself without access checks (wrk, concurrency 1 and 16): p50/p95/p99, req/s
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.api
+
+bench-reload: setup ## 2 workers at concurrency 16 for 60 s while a new champion is promoted (copies of the HC_* registry and warehouse): 0 non-2xx, swap delays; then make features while serving
+	$(PY) -m bench.reload
 
 bench-access: setup ## 10,000 requests of 4 principals over 2 workers at concurrency 32: audit rows = responses, events = scores, 0 5xx, rate limits across workers
 	$(PY) -m bench.access

@@ -23,6 +23,10 @@ from api.security import KeyConfigError, load_keys
 from common.settings import get_settings
 
 DEFAULT_EXPORT = Path("data/models/champion")
+# uvicorn kills (and restarts) a worker that does not answer its supervisor's ping within this time (default 5 s):
+# on a busy 2-core machine a worker building its service at start-up was killed so (bench.reload), and one loading a
+# new champion beside the running one (a reload) would drop its connections the same way.
+WORKER_HEALTHCHECK_S = 60
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
@@ -54,7 +58,8 @@ def serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.api_workers
     print(f"Serving on http://{host}:{port} ({workers} worker(s)); docs at http://{host}:{port}/docs", flush=True)
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False,
-                log_config=log_config(args.log_level.upper()), timeout_graceful_shutdown=10)
+                log_config=log_config(args.log_level.upper()), timeout_graceful_shutdown=10,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     return 0
 
 

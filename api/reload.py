@@ -8,7 +8,7 @@ dbt SQL, fast path, consistency), on the worker's own event store, while the old
 reference swap (`app.state.service`) makes every new request use it; a request already running keeps the service it
 started with (its response and its event name the version that scored it), and the old one is closed a grace period
 later. When a check fails, the old model keeps serving and the reason is logged (and answered to POST with 409); the
-poller does not retry a version that failed (POST does).
+poller tries a version that failed again only after RETRY_FAILED_S (POST tries at once).
 
 With `HC_SHADOW_CHALLENGER=1` the same is done for the `challenger` alias (`app.state.shadow`, scored off the response
 path by `api.shadow`); a challenger that fails its checks, is missing, or is the champion itself is not scored.
@@ -30,6 +30,7 @@ from common.settings import Settings
 
 log = logging.getLogger(__name__)
 GRACE_S = 30.0  # far longer than any request: the old service is closed once the requests that hold it are done
+RETRY_FAILED_S = 600.0  # a failure may be passing (a feature build holding the warehouse the snapshot is copied from)
 
 
 class ReloadError(RuntimeError):
@@ -59,7 +60,7 @@ class Reloader:
         self._thread: threading.Thread | None = None
         self._retired: list[tuple[threading.Timer, ScoringService]] = []
         self._retired_lock = threading.Lock()
-        self._failed: set[tuple[str, str]] = set()  # (alias, version) that failed their checks
+        self._failed: dict[tuple[str, str], float] = {}  # (alias, version) -> when it failed its checks
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -118,14 +119,14 @@ class Reloader:
         version = alias_version(self.settings, alias)
         if version is None or version == current.model.facts.version:
             return False
-        if trigger == "poll" and (alias, version) in self._failed:
+        if trigger == "poll" and self._failed_recently(alias, version):
             return False
         log.info("%s: %s@%s is now version %s (serving %s): loading it beside the running one", trigger,
                  self.settings.model_name, alias, version, current.model.facts.version)
         try:
             new = build_service(self.settings, events=current.events)
         except StartupError as error:
-            self._failed.add((alias, version))
+            self._failed[(alias, version)] = time.monotonic()
             log.error("version %s fails its start-up checks, still serving version %s: %s", version,
                       current.model.facts.version, error)
             raise ReloadError(f"version {version} of {self.settings.model_name}@{alias} fails its start-up checks, "
@@ -142,7 +143,7 @@ class Reloader:
         current: ScoringService | None = getattr(self.state, "shadow", None)
         champion: ScoringService = self.state.service
         version = alias_version(self.settings, CHALLENGER)
-        if version is None or version == champion.model.facts.version or (CHALLENGER, version) in self._failed:
+        if version is None or version == champion.model.facts.version or self._failed_recently(CHALLENGER, version):
             if current is not None:
                 log.info("shadow scoring stops: the challenger is %s", "the champion" if version else "gone")
                 self.state.shadow = None
@@ -154,7 +155,7 @@ class Reloader:
         try:
             new = build_service(self.settings, events=champion.events, alias=CHALLENGER)
         except StartupError as error:
-            self._failed.add((CHALLENGER, version))
+            self._failed[(CHALLENGER, version)] = time.monotonic()
             log.error("challenger version %s fails its start-up checks: no shadow scoring (%s)", version, error)
             new = None
         self.state.shadow = new
@@ -163,6 +164,10 @@ class Reloader:
         if new is not None:
             log.info("shadow scoring with challenger version %s (feature version %s)", version,
                      new.version.feature_version)
+
+    def _failed_recently(self, alias: str, version: str) -> bool:
+        failed = self._failed.get((alias, version))
+        return failed is not None and time.monotonic() - failed < RETRY_FAILED_S
 
     def _retire(self, service: ScoringService) -> None:
         """Close a replaced service once the requests that hold it are done."""

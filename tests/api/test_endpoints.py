@@ -464,9 +464,14 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
                      "/v1/clients", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
                      "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
-                     "/v1/population/similar/{client_id}", "/v1/labels"}
+                     "/v1/population/similar/{client_id}", "/v1/labels", "/v1/admin/reload"}
     components = schema["components"]["schemas"]
     assert components["ScoreRequest"]["examples"][0]["application"]["AMT_CREDIT"] == 450000.0
     assert "examples" in components["ScorePublic"] and "examples" in components["ExplanationPublic"]
     assert schema["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
     assert "Euclidean" in schema["paths"]["/v1/population/similar/{client_id}"]["get"]["description"]
+    reload = schema["paths"]["/v1/admin/reload"]["post"]
+    assert reload["summary"] == "Serve the registry's champion now, if it moved"
+    assert "409 with the reason when the new version fails a check: the old one keeps serving" in reload["description"]
+    assert {"200", "401", "403", "409"} <= set(reload["responses"])
+    assert "examples" in components["ReloadPublic"]

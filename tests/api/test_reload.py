@@ -4,6 +4,7 @@ Shadow scoring: the challenger's score of each request lands in its event, off t
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -109,16 +110,27 @@ def test_reload_swaps_in_the_new_champion_and_responses_then_name_it(app: TestCl
     after = app.get(f"/v1/clients/{clients['test']}/score", headers=ADVISOR)
     assert (after.json()["model_version"], after.json()["threshold"]) == ("2", 0.3)
     assert event_of(registry.settings, after.headers["X-Request-ID"])["model_version"] == "2"
+    explained = app.get(f"/v1/clients/{clients['test']}/explanation", headers=ADVISOR)
+    application = app.get(f"/v1/clients/{clients['test']}/application", headers=ADVISOR).json()["application"]
+    posted = app.post("/v1/score", headers=ADVISOR, json={"client_id": clients["test"], "application": application})
+    for response in (explained, posted):  # every scoring response and its event name the version that scored it
+        assert (response.status_code, response.json()["model_version"]) == (200, "2")
+        assert event_of(registry.settings, response.headers["X-Request-ID"])["model_version"] == "2"
     assert app.get("/v1/model", headers=ADVISOR).json()["version"] == "2"
     again = app.post("/v1/admin/reload", headers=OPERATOR).json()
     assert (again["reloaded"], again["model_version"], again["previous_version"]) == (False, "2", "2")
 
 
 def test_a_champion_failing_its_start_up_checks_is_refused_and_the_old_one_keeps_serving(
-        app: TestClient, registry: Registry, clients: dict) -> None:
+        app: TestClient, registry: Registry, clients: dict, caplog: pytest.LogCaptureFixture) -> None:
     serve(app, registry, "2")
     registry.point(CHAMPION, "3")
-    response = app.post("/v1/admin/reload", headers=OPERATOR)
+    with caplog.at_level(logging.ERROR, logger="api.reload"):
+        response = app.post("/v1/admin/reload", headers=OPERATOR)
+    logged = [r.getMessage() for r in caplog.records if r.name == "api.reload"]
+    assert len(logged) == 1
+    assert logged[0].startswith("version 3 fails its start-up checks, still serving version 2: feature version "
+                                "'fv9999', which the model was trained on, is not in the warehouse")
     assert response.status_code == 409
     message = response.json()["message"]
     assert message.startswith("version 3 of credit-scoring@champion fails its start-up checks, still serving "
