@@ -84,16 +84,22 @@ dbt-docs: setup ## dbt docs as one page that opens as a file: models, columns, t
 bench-features: setup ## full size (356,255 clients): load + features, wall time and peak RSS per step
 	$(PY) -m bench.features --clients 356255 --seed $(SEED)
 
-.PHONY: drift monitor simulate-drift
+.PHONY: drift monitor simulate-drift simulate-decisions bench-overrides
 
 drift: setup ## Evidently drift report, train vs test clients: reports/drift.{html,json,md}
 	$(PY) -m monitoring drift
 
-monitor: setup ## prediction events vs reference, delayed labels, alerts (exit 1 on alert) [LAST=N | SINCE=iso UNTIL=iso]
+monitor: setup ## prediction events vs reference, delayed labels, human overrides, alerts (exit 1 on alert) [LAST=N | SINCE=iso UNTIL=iso]
 	$(PY) -m monitoring monitor $(if $(LAST),--last $(LAST)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
 simulate-drift: setup ## replay test clients through the running API, unchanged then drifted; monitor after each
 	$(PY) -m monitoring simulate
+
+simulate-decisions: setup ## replay scorings and human decisions (unbiased, then with a planted biased advisor); override alerts [DECISIONS=N]
+	$(PY) -m monitoring.simulate_decisions $(if $(DECISIONS),--decisions $(DECISIONS))
+
+bench-overrides: setup ## override alerts on 10 seeded decision replays per window size: false alarms of honest advisors, planted biased advisor named
+	$(PY) -m bench.overrides
 
 clean: ## remove generated data, databases and reports (keeps .venv)
 	rm -rf data reports warehouse/*.duckdb warehouse/*.serving mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs

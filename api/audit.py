@@ -2,7 +2,8 @@
 
 A pure ASGI middleware inside `RequestContext` (which gives the request id). When the application starts its
 response, the status is known: the audit row (time, request id, principal and role, method, route template, client
-id or application hash, status) and, for a score, its prediction event are written in one transaction
+id or application hash, status) and, for a score, its prediction event (for a human decision, its row) are written in
+one transaction
 (`EventStore.record`), then the response goes on. When they cannot be written, the client gets a 503 instead of the
 response: nothing is read or scored without a trace (EU AI Act art. 12).
 """
@@ -63,7 +64,8 @@ class AuditTrail:
                 store: EventStore | None = getattr(scope["app"].state, "service", None) and \
                     scope["app"].state.service.events
                 if record is not None and store is not None:
-                    event = scope.get("state", {}).get("event") if message["status"] == 200 else None
+                    # a score's event (200) or a created decision (201) goes with the audit row, in one transaction
+                    event = scope.get("state", {}).get("event") if message["status"] in (200, 201) else None
                     try:  # the writer thread commits it (with the other requests' rows): no thread of ours waits
                         await asyncio.wrap_future(store.submit(record, event))
                     except EventStoreError:

@@ -66,6 +66,15 @@ class Event:
 
 
 @dataclass
+class Row:
+    """A row of another append-only table written with its request's audit row, in the same transaction (a human
+    decision: `api.decisions`); `created_at` is set at commit like the audit row's."""
+
+    table: sa.Table
+    values: dict[str, Any]
+
+
+@dataclass
 class AuditRecord:
     """Who did what to which client, and how it ended."""
 
@@ -124,13 +133,13 @@ def counters_url(url: str) -> str:
 class EventStore:
     """Append-only writer of audit rows and prediction events (group commit); the cross-worker rate-limit counters."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, synchronous: str = "FULL") -> None:
         self.url = url
-        self.engine = make_engine(url, "FULL")
+        self.engine = make_engine(url, synchronous)
         ensure_schema(self.engine)
         self.counters = make_engine(counters_url(url), "OFF")
         RATE_COUNTERS.create(self.counters, checkfirst=True)
-        self._pending: list[tuple[AuditRecord, Event | None, Future]] = []
+        self._pending: list[tuple[AuditRecord, Event | Row | None, Future]] = []
         self._shadow: list[dict[str, Any]] = []  # challenger scores of committed events, to write
         self.on_commit: Callable[[list[Event]], None] | None = None  # gets the events of each committed batch
         self._ready = threading.Condition()
@@ -138,9 +147,9 @@ class EventStore:
         self._writer = threading.Thread(target=self._write_loop, name="events-writer", daemon=True)
         self._writer.start()
 
-    def submit(self, audit: AuditRecord, event: Event | None = None) -> Future:
-        """Queue the audit row of a request and its prediction event for the writer; the future is done once they
-        are on disk (EventStoreError when the database refuses them)."""
+    def submit(self, audit: AuditRecord, event: Event | Row | None = None) -> Future:
+        """Queue the audit row of a request and its prediction event (or other row) for the writer; the future is
+        done once they are on disk (EventStoreError when the database refuses them)."""
         done: Future = Future()
         with self._ready:
             if self._closed:
@@ -159,7 +168,7 @@ class EventStore:
                                  "b_decision": decision})
             self._ready.notify()
 
-    def record(self, audit: AuditRecord, event: Event | None = None) -> None:
+    def record(self, audit: AuditRecord, event: Event | Row | None = None) -> None:
         """Commit the audit row of a request and its prediction event, together, and return once they are on disk;
         EventStoreError when the database refuses them."""
         self.submit(audit, event).result()
@@ -178,7 +187,7 @@ class EventStore:
             else:
                 self._commit_shadow(shadow)
 
-    def _commit(self, batch: list[tuple[AuditRecord, Event | None, Future]],
+    def _commit(self, batch: list[tuple[AuditRecord, Event | Row | None, Future]],
                 shadow: list[dict[str, Any]] | None = None) -> None:
         """One transaction for the batch (and the pending shadow scores); when it fails, each request alone (so that
         one bad row fails only its own request)."""
@@ -198,7 +207,7 @@ class EventStore:
             return
         for _, _, done in batch:
             done.set_result(None)
-        committed = [event for _, event, _ in batch if event is not None]
+        committed = [event for _, event, _ in batch if isinstance(event, Event)]  # scorings, not decisions
         if committed and self.on_commit is not None:
             try:
                 self.on_commit(committed)
@@ -212,13 +221,16 @@ class EventStore:
         except sa.exc.SQLAlchemyError as error:
             log.error("%d challenger scores not written: %s", len(shadow), type(error).__name__)
 
-    def _insert(self, rows: list[tuple[AuditRecord, Event | None]], shadow: list[dict[str, Any]] | None = None) -> None:
+    def _insert(self, rows: list[tuple[AuditRecord, Event | Row | None]], shadow: list[dict[str, Any]] | None = None) -> None:
         now = datetime.now(tz=UTC)
         events = [_row(e, now) | {"features": json.dumps(e.features, default=_json_default)}
-                  for _, e in rows if e is not None]
+                  for _, e in rows if isinstance(e, Event)]
         with self.engine.begin() as con:
             if events:
                 con.execute(EVENTS.insert(), events)
+            for _, other in rows:
+                if isinstance(other, Row):
+                    con.execute(other.table.insert(), {"created_at": now} | other.values)
             con.execute(AUDIT_LOG.insert(), [_row(a, now) for a, _ in rows])
             if shadow:
                 _update_shadow(con, shadow)

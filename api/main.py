@@ -14,7 +14,7 @@ from api.access import Access
 from api.audit import AuditTrail
 from api.errors import RequestContext, install_handlers
 from api.reload import Reloader
-from api.routes import admin, clients, health, labels, me, model, population, score
+from api.routes import admin, clients, decisions, health, labels, me, model, population, score
 from api.schemas import ErrorPublic
 from api.shadow import ShadowScorer
 from api.startup import StartupError, build_guard, build_service
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.service = None
     install_handlers(app)
-    for module in (health, me, model, clients, score, population, labels, admin):
+    for module in (health, me, model, clients, score, population, labels, decisions, admin):
         app.include_router(module.router)
     app.add_middleware(AuditTrail)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)

@@ -124,7 +124,7 @@ def build_service(settings: Settings, events: EventStore | None = None, alias: s
         profiles = version.profiles or "marts.client_profiles"
         population = Population.load(con, profiles, version.snapshot)
         own_events = events is None
-        events = events or EventStore(settings.events_url)
+        events = events or EventStore(settings.events_url, settings.events_synchronous)
         step("population and events")
     except (ModelLoadError, FeatureStoreError, FeatureLogicError, ValueError, OSError, duckdb.Error) as error:
         if con is not None:

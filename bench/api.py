@@ -166,11 +166,12 @@ def bench_principal(events_url: str) -> str:
     return key
 
 
-def start_api(port: int, workers: int, events_url: str, checked: bool = True) -> subprocess.Popen:
+def start_api(port: int, workers: int, events_url: str, checked: bool = True,
+              synchronous: str = "FULL") -> subprocess.Popen:
     """This API (python -m api serve), or the same without its checks (`bench.unchecked`), on a temporary event
     store, with rate limits far above the benchmark's pace."""
     env = {**os.environ, "HC_API_PORT": str(port), "HC_API_HOST": "127.0.0.1", "HC_API_WORKERS": str(workers),
-           "HC_EVENTS_URL": events_url, "HC_RATE_LIMITS": NO_LIMITS}
+           "HC_EVENTS_URL": events_url, "HC_RATE_LIMITS": NO_LIMITS, "HC_EVENTS_SYNCHRONOUS": synchronous}
     for shared in ("HC_API_KEYS", "HC_API_KEY_FILE"):
         env.pop(shared, None)
     if not checked:  # it starts like the real one (a principal must exist), then answers everyone as BENCH_PRINCIPAL
@@ -223,6 +224,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="worker processes of each server (2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the client sample")
     parser.add_argument("--skip-mlflow", action="store_true", help="do not start `mlflow models serve`")
+    parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL",
+                        help="HC_EVENTS_SYNCHRONOUS of both APIs (FULL: an fsync per commit, the default)")
     return parser.parse_args(argv)
 
 
@@ -247,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     api_port, mlflow_port, bare_port = free_port(), free_port(), free_port()
     events_url = f"sqlite:///{workdir / 'events.sqlite'}"
     key = bench_principal(events_url)
-    api = start_api(api_port, args.workers, events_url)
-    bare = start_api(bare_port, args.workers, f"sqlite:///{workdir / 'unchecked.sqlite'}", checked=False)
+    api = start_api(api_port, args.workers, events_url, synchronous=args.synchronous)
+    bare = start_api(bare_port, args.workers, f"sqlite:///{workdir / 'unchecked.sqlite'}", checked=False,
+                     synchronous=args.synchronous)
     ml = None if args.skip_mlflow else start_mlflow(settings, f"models:/{facts.name}/{facts.version}", mlflow_port,
                                                     args.workers)
     results: list[Result] = []
@@ -257,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(f"http://127.0.0.1:{bare_port}/health", bare, 120)
         ml_ready = None if ml is None else wait_for(f"http://127.0.0.1:{mlflow_port}/ping", ml, 180)
         print(f"model {facts.name} v{facts.version}, feature version {version.feature_version}, {args.workers} "
-              f"worker(s) each; API ready in {api_ready:.1f} s" + ("" if ml_ready is None else f", MLflow in {ml_ready:.1f} s"))
+              f"worker(s) each, events synchronous={args.synchronous}; API ready in {api_ready:.1f} s"
+              + ("" if ml_ready is None else f", MLflow in {ml_ready:.1f} s"))
         json_headers = {"Content-Type": "application/json"}
         plan = [(t, f"http://127.0.0.1:{api_port}", {"X-API-Key": key, **json_headers})
                 for t in ("api score by id", "api explanation", "api POST score")]
@@ -292,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": facts.name, "model_version": facts.version,
                                   "feature_version": version.feature_version, "workers": args.workers,
-                                  "seconds": args.seconds, "results": [asdict(r) for r in results],
+                                  "seconds": args.seconds, "synchronous": args.synchronous, "results": [asdict(r) for r in results],
                                   "ratios": ratios, "checks": checks["figures"]}, indent=2), encoding="utf-8")
     print(f"written to {report}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if all(r.non_2xx + r.socket_errors == 0 for r in results) and checks["met"] else 1

@@ -1,6 +1,6 @@
 """The API without its access checks, for `bench.api` only: what the checks cost is measured against it.
 
-Same app, same model, same event writes (synchronous=FULL), but no principal lookup, no scope check, no rate-limit
+Same app, same model, same event writes (HC_EVENTS_SYNCHRONOUS), but no principal lookup, no scope check, no rate-limit
 counter and no audit row: every route's access dependency answers a fixed principal, and a request's transaction
 holds its prediction event alone. Never served outside the benchmark (`uvicorn bench.unchecked:create_app
 --factory`).

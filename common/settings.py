@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         0.05, description="Delayed labels: alert when the realised AUC is this much below the holdout AUC.")
     cost_increase_alert: float = Field(
         0.25, description="Delayed labels: alert when the cost per client exceeds the holdout's by this share.")
+    override_rate_change_alert: float = Field(
+        0.10, description="Human decisions: alert when the override rate moves by more than this (absolute) from the "
+                          "previous window to this one.")
+    override_group_gap_alert: float = Field(
+        0.10, description="Human decisions: alert when the rate of overrides towards refusal differs by more than this "
+                          "(absolute) between two groups of a protected attribute (gender, age band).")
+    override_min_decisions: int = Field(
+        50, ge=1, description="Human decisions: fewest decisions a group (or a window) needs for its override rate to "
+                              "be compared.")
     min_labels: int = Field(300, description="Delayed labels: fewest labelled events needed to judge AUC and cost.")
     labels_path: Path | None = Field(
         None, description="Delayed labels CSV (SK_ID_CURR or client_id, TARGET); default: the oracle file when present.")
@@ -97,6 +106,10 @@ class Settings(BaseSettings):
     events_url: str = Field(
         "sqlite:///data/events/prediction_events.sqlite",
         description="SQLAlchemy URL of the prediction event store (SQLite in WAL mode by default; PostgreSQL works too).")
+    events_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL", description="SQLite events database: FULL syncs every commit to disk (an audit row survives a power "
+                            "loss); NORMAL (WAL) survives a crash of the API but not of the machine, and saves one "
+                            "fsync per commit.")
     model_name: str = Field(MODEL_NAME, description="Registered model the API serves.")
     model_alias: str = Field(CHAMPION, description="Alias of the registered model version the API serves.")
     model_dir: Path | None = Field(

@@ -18,10 +18,10 @@ st.html("<script>document.documentElement.lang = 'fr';</script>", unsafe_allow_j
 
 PAGES = [
     st.Page("views/client.py", title="Client : décision et explications", icon=":material/person:", url_path="client", default=True),
-    st.Page("views/comparaison.py", title="Comparaison avec d'autres clients", icon=":material/bar_chart:", url_path="comparaison"),
+    st.Page("views/comparison.py", title="Comparaison avec d'autres clients", icon=":material/bar_chart:", url_path="comparaison"),
     st.Page("views/simulation.py", title="Simulation : et si la demande changeait ?", icon=":material/tune:", url_path="simulation"),
-    st.Page("views/nouvelle_demande.py", title="Nouvelle demande de crédit", icon=":material/edit_note:", url_path="nouvelle-demande"),
-    st.Page("views/modele.py", title="Le modèle : comment lire le score", icon=":material/info:", url_path="modele"),
+    st.Page("views/new_application.py", title="Nouvelle demande de crédit", icon=":material/edit_note:", url_path="nouvelle-demande"),
+    st.Page("views/model.py", title="Le modèle : comment lire le score", icon=":material/info:", url_path="modele"),
 ]
 
 # the page asked for is known before signing in (so that the person lands on it), its links shown only after

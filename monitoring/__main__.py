@@ -4,6 +4,9 @@ simulation, the audit log.
 Exit status: 0 = done and no alert, 1 = at least one alert raised (for schedulers), 2 = something is missing
 (no registered model, no feature store, no event table, API unreachable) or the simulation did not give the
 expected outcome.
+
+The replay of human decisions (an unbiased replay, then one with a planted biased advisor, each judged by the
+override monitoring of `monitor`) is `python -m monitoring.simulate_decisions` (`make simulate-decisions`).
 """
 
 from __future__ import annotations
@@ -52,12 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
         "monitor", help="a window of the API's prediction events against the reference, with alerts",
         description="Read a window of prediction events from HC_EVENTS_URL, compare it with the champion's "
                     "training clients like `drift` does, compute realised AUC and cost where outcomes are known "
-                    "(--labels, HC_LABELS_PATH, else the synthetic oracle), write <HC_REPORTS_DIR>/monitor/ and "
+                    "(--labels, HC_LABELS_PATH, else the synthetic oracle), measure the advisors' overrides of the "
+                    "model's decisions (the human decisions in force of the same window, by advisor, contract type, "
+                    "age band and gender, against the window before), write <HC_REPORTS_DIR>/monitor/ and "
                     "raise an alert for every threshold crossed: a row in the `alerts` table (HC_ALERTS_URL, "
-                    "default the event store), a WARNING log line, a POST to HC_ALERT_WEBHOOK when set, exit 1.")
+                    "default the event store), a WARNING log line, a POST to HC_ALERT_WEBHOOK when set, exit 1. "
+                    "Override alerts: the override rate moves by more than HC_OVERRIDE_RATE_CHANGE_ALERT (0.10) "
+                    "between windows; refusals of clients the model accepted differ by more than "
+                    "HC_OVERRIDE_GROUP_GAP_ALERT (0.10) between two genders or age bands with at least "
+                    "HC_OVERRIDE_MIN_DECISIONS (50) such decisions each, over all advisors or for one advisor.")
     monitor.add_argument("--last", type=int, default=None,
-                         help="the last N events (default HC_MONITOR_WINDOW = 10000 when no time range is given)")
-    monitor.add_argument("--since", type=_time, default=None, help="first event time, ISO 8601 (UTC if no zone)")
+                         help="the last N events, and the last N human decisions against the N before them "
+                              "(default HC_MONITOR_WINDOW = 10000 when no time range is given)")
+    monitor.add_argument("--since", type=_time, default=None,
+                         help="first event (and decision) time, ISO 8601 (UTC if no zone); decisions are compared "
+                              "with the same span just before")
     monitor.add_argument("--until", type=_time, default=None, help="events strictly before this time, ISO 8601")
     monitor.add_argument("--labels", type=Path, default=None,
                          help="CSV of known outcomes (SK_ID_CURR or client_id, TARGET)")

@@ -177,13 +177,16 @@ def render_monitor(summary: dict) -> str:
     ]
     if summary.get("shadow"):
         lines += ["## Champion and challenger (shadow scoring)", "", *shadow_lines(summary["shadow"]), ""]
+    overrides = override_lines(summary["overrides"]) if summary.get("overrides") else []
     if summary.get("status") == "too_few_events":
-        lines += ["## Verdict", "", f"- {summary['message']}", ""]
+        lines += ["## Verdict", "", f"- {summary['message']}", "", *overrides]
+        lines += ["## Alerts", "", *([f"- **{a['kind']}**: {a['message']}" for a in summary["alerts"]] or ["- none"]), ""]
         return "\n".join(lines)
     lines += ["## Verdict", "", *verdict_lines(summary), "", *figure_lines(summary)]
     labels = summary.get("labels")
     if labels:
         lines += ["## Delayed labels", "", *label_lines(labels), ""]
+    lines += overrides
     lines += ["## Alerts", ""]
     lines += [f"- **{a['kind']}**: {a['message']}" for a in summary["alerts"]] or ["- none"]
     lines += ["", "## What it means for the model", "", "\n\n".join(meaning(summary)), "",
@@ -231,3 +234,44 @@ def render_simulation(outcome: dict) -> str:
               "Alerts of pass (b):", "", *[f"- **{x['kind']}**: {x['message']}" for x in b["alerts"]], "",
               f"Reports: [{a['name']}]({a['name']}/monitor.md), [{b['name']}]({b['name']}/monitor.md).", ""]
     return "\n".join(lines)
+
+
+SEGMENT_TITLES = {"principal": "advisor", "contract_type": "contract type", "age_band": "age band", "gender": "gender"}
+
+
+def override_lines(section: dict) -> list[str]:
+    """The human decisions of the window: override rates overall and per segment, the checks and their alerts."""
+    cur, prev, t = section["current"], section["previous"], section["thresholds"]
+    lines = ["## Human decisions: overrides", ""]
+    if not cur["decisions"]:
+        return [*lines, f"- No human decision in force in {cur['description']}.", ""]
+    lines += [f"- {cur['decisions']:,} decisions in force ({cur['description']}, {cur['first']} to {cur['last']}): "
+              f"override rate **{_pct(cur['override_rate'])}** ({cur['to_accepted']} refusals turned into "
+              f"acceptances, {cur['to_refused']} acceptances into refusals, {cur['to_referred']} referred to an "
+              f"analyst); overrides towards refusal: {_pct(cur['refusal_override_rate'])} of the "
+              f"{cur['model_accepted']:,} scorings the model accepted."]
+    change = section["rate_change"]
+    if prev is None or not change["compared"]:
+        lines.append("- No previous window (the window is every decision): the change is not judged." if prev is None
+                     else f"- Previous window: {prev['decisions']:,} decisions; fewer than {t['min_decisions']} on one "
+                          "side: the change is not judged.")
+    else:
+        lines.append(f"- Previous window: {prev['decisions']:,} decisions, override rate {_pct(prev['override_rate'])}"
+                     f"; change {100 * change['change']:+.1f} points (alert beyond {100 * t['rate_change']:.0f}).")
+    lines += ["- An override is a decision other than the model's (`referred` counts); an override towards refusal "
+              "is a refusal of a client the model accepted, its rate taken over the scorings the model accepted. "
+              f"Groups of a protected attribute (gender, age band) are compared when they hold at least "
+              f"{t['min_decisions']} such scorings; alert when two differ by more than {100 * t['group_gap']:.0f} "
+              "points, over every advisor and for each advisor.", ""]
+    for segment, title in SEGMENT_TITLES.items():
+        lines += [f"| {title} | decisions | override rate | towards refusal | referred |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {g['group']} | {g['decisions']:,} | {_pct(g['override_rate'])} | "
+                  f"{_pct(g['refusal_override_rate'])} | {g['to_referred']} |" for g in cur["by"][segment]]
+        lines.append("")
+    gaps = [c for c in section["group_gaps"] if c["gap"] is not None]
+    if gaps:
+        lines += ["| scope | attribute | groups compared | largest gap | alert |", "|---|---|---|---:|---|"]
+        lines += [f"| {c['scope']} | {c['attribute']} | {', '.join(c['compared'])} | {100 * c['gap']:.1f} points | "
+                  f"{'**yes**' if c['alert'] else 'no'} |" for c in gaps]
+        lines.append("")
+    return lines

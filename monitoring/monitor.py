@@ -26,6 +26,7 @@ from monitoring.evidently_drift import save_html
 from monitoring.figures import append_history, score_distributions, score_trend
 from monitoring.labels import label_alerts, read_labels, realised
 from monitoring.markdown import render_monitor
+from monitoring.overrides import OverrideThresholds, override_section
 from monitoring.reference import Champion, load_champion, reference_frame
 from monitoring.reports import clean, write_reports
 from monitoring.shadow import compare as compare_shadow
@@ -109,7 +110,9 @@ def _trend(out: Path, summary: dict, threshold: float, psi_alert: float) -> Path
         "n_events": summary["window"]["n_events"], "psi": score.get("psi"), "psi_alert": psi_alert,
         "reference_mean": score.get("reference_mean"), "current_mean": score.get("current_mean"),
         "reference_refusal_rate": score.get("reference_refusal_rate"),
-        "current_refusal_rate": score.get("current_refusal_rate"), "drifted_share": summary.get("drifted_share")})
+        "current_refusal_rate": score.get("current_refusal_rate"), "drifted_share": summary.get("drifted_share"),
+        "decisions": summary["overrides"]["current"]["decisions"],
+        "override_rate": summary["overrides"]["current"]["override_rate"]})
     return score_trend(history, threshold, out / "monitor_trend.png")
 
 
@@ -143,20 +146,25 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
         for version, s in summary["shadow"]["challengers"].items():
             log.info("shadow: challenger version %s agrees with the champion on %.1f%% of %d requests (mean |dp| %.4f)",
                      version, 100 * s["agreement_rate"], s["n_pairs"], s["mean_abs_probability_difference"])
+    overrides = override_section(settings.events_url, window, OverrideThresholds.from_settings(settings))
+    sink = sink or AlertSink(settings.alerts_url or settings.events_url, settings.alert_webhook)
     if len(events) < settings.monitor_min_events:
-        summary.update(status="too_few_events", alerts=[], message=f"{len(events)} events in the window, fewer than "
-                       f"HC_MONITOR_MIN_EVENTS = {settings.monitor_min_events}: no verdict.")
+        summary.update(status="too_few_events", alerts=overrides["alerts"], overrides=overrides,
+                       message=f"{len(events)} events in the window, fewer than HC_MONITOR_MIN_EVENTS = "
+                               f"{settings.monitor_min_events}: no drift verdict.")
         log.info("monitor: %s", summary["message"])
-        write_reports(out, "monitor", clean(summary), render_monitor(summary))
-        return MonitorResult(summary, [])
+        _, md_path = write_reports(out, "monitor", clean(summary), render_monitor(summary))
+        return MonitorResult(summary, sink.emit(summary["alerts"], source, window=summary["window"],
+                                                report=str(md_path)))
     summary.update(compare_window(settings, champion, features, events, out, labels_path))
+    summary["alerts"] = summary["alerts"] + overrides["alerts"]
+    summary["overrides"] = overrides
     done = time.perf_counter()
     summary["seconds"] = round(done - started, 2)
     summary["timings"] = {"champion_s": round(read_at - started, 2), "events_s": round(compared_at - read_at, 2),
                           "compare_s": round(done - compared_at, 2)}
     summary["figures"]["trend"] = _trend(out, summary, champion.threshold, settings.score_psi_alert).name
     _, md_path = write_reports(out, "monitor", summary, render_monitor(summary))
-    sink = sink or AlertSink(settings.alerts_url or settings.events_url, settings.alert_webhook)
     recorded = sink.emit(summary["alerts"], source, window=summary["window"], report=str(md_path))
     log.info("monitor: %d events, %d/%d features drifted, score PSI %.3f, %d alert(s); %s in %.1f s", len(events),
              len(summary["drifted_features"]), len(features), summary["score"]["psi"], len(recorded), md_path,

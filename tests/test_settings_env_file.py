@@ -12,11 +12,11 @@ from dashboard.settings import DashboardSettings
 
 @pytest.fixture
 def env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("HC_COST_FN", "HC_API_URL", "HC_API_KEY", "HC_API_PORT", "HC_DASHBOARD_PORT"):
+    for name in ("HC_COST_FN", "HC_API_URL", "HC_OIDC_CLIENT_ID", "HC_API_PORT", "HC_DASHBOARD_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     path = tmp_path / ".env"
-    path.write_text("HC_COST_FN=7\nHC_API_URL=http://api.example:9000\nHC_API_KEY=from-the-env-file-0123\n"
+    path.write_text("HC_COST_FN=7\nHC_API_URL=http://api.example:9000\nHC_OIDC_CLIENT_ID=from-the-env-file\n"
                     "HC_API_PORT=\nHC_DASHBOARD_PORT=8600\n", encoding="utf-8")
     return path
 
@@ -31,8 +31,8 @@ def test_product_settings_read_the_env_file(env_file: Path, monkeypatch: pytest.
 
 def test_dashboard_settings_read_the_env_file(env_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = DashboardSettings()
-    assert (settings.api_url, settings.api_key.get_secret_value(), settings.dashboard_port) == (
-        "http://api.example:9000", "from-the-env-file-0123", 8600)
+    assert (settings.api_url, settings.oidc_client_id, settings.dashboard_port) == (
+        "http://api.example:9000", "from-the-env-file", 8600)
     monkeypatch.setenv("HC_API_URL", "http://127.0.0.1:8123")
     assert DashboardSettings().api_url == "http://127.0.0.1:8123"
 

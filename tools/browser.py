@@ -39,10 +39,10 @@ class PageSpec:
 
 PAGES = (
     PageSpec("client", "", "Client : décision et explications", "Crédit ", 2),
-    PageSpec("comparaison", "comparaison", "Comparaison avec d'autres clients", "Répartition", 3),
+    PageSpec("comparison", "comparaison", "Comparaison avec d'autres clients", "Répartition", 3),
     PageSpec("simulation", "simulation", "Simulation : et si la demande changeait ?", "Décision actuelle", 0),
-    PageSpec("nouvelle_demande", "nouvelle-demande", "Nouvelle demande de crédit", "Calculer le score", 0),
-    PageSpec("modele", "modele", "Le modèle : comment lire le score", "Comment lire le score", 1),
+    PageSpec("new_application", "nouvelle-demande", "Nouvelle demande de crédit", "Calculer le score", 0),
+    PageSpec("model", "modele", "Le modèle : comment lire le score", "Comment lire le score", 1),
 )
 
 
@@ -105,9 +105,10 @@ def new_context(browser, zoom: float = 1.0):
 
 def sign_in(page, key: str, timeout: float = 15_000) -> None:
     """Sign in with a personal key when the page shows the sign-in form (each new browser session does)."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     field = page.get_by_label("Votre clé personnelle")
-    if field.count() == 0:
+    # the app reports "notRunning" before its first run too: wait for the form or for a signed-in page instead
+    field.or_(page.get_by_role("button", name="Se déconnecter")).first.wait_for(state="visible", timeout=timeout)
+    if not field.is_visible():
         return
     field.fill(key)
     page.get_by_role("button", name="Se connecter").click()
@@ -144,7 +145,7 @@ def complete(page, slug: str, timeout: float = 15_000) -> None:
         credit.fill(str(max(int(float(credit.input_value().replace(",", "")) / 2), 1000)))
         page.get_by_role("button", name="Recalculer le score").click()
         page.get_by_text("Ce qui change").wait_for(timeout=timeout)
-    elif slug == "nouvelle_demande":
+    elif slug == "new_application":
         page.get_by_role("button", name="Calculer le score de la demande").click()
         page.get_by_text("Résultat de la demande").wait_for(timeout=timeout)
     else:

@@ -4,8 +4,8 @@
     python -m training.batch --engine spark  [--table feature_store.client_features_v1] [--out DIR]
 
 Both engines apply the same registered pyfunc (`credit-scoring@champion`, or `--model-uri`) to the same
-columns: the numeric features cast to DOUBLE and the text features as strings, which is what its signature
-declares (and what `CreditScorer.prepare` does). DuckDB streams the table in Arrow batches through
+columns: each numeric feature cast to the type its signature declares (BIGINT, INTEGER or DOUBLE) and the text
+features as strings (what `CreditScorer.prepare` does). DuckDB streams the table in Arrow batches through
 `model.predict`; Spark applies `mlflow.pyfunc.spark_udf`, so a cluster scores its partitions in parallel.
 Each writes Parquet (a folder of files) with one row per client: client_id, probability, decision, threshold,
 and the versions: model name and version, the feature version the model was trained on, the table scored,
@@ -41,6 +41,9 @@ KEY = "client_id"
 RESULT_TYPE = "probability double, decision string, threshold double"
 SPARK_FEATURES = "feature_store.client_features_v1"
 CHUNK_ROWS = 50_000
+# MLflow signature type -> SQL type; anything else (double, float, any) goes in as DOUBLE
+DUCKDB_TYPES = {"long": "bigint", "integer": "integer"}
+SPARK_TYPES = {"long": "bigint", "integer": "int"}
 
 
 class BatchError(RuntimeError):
@@ -57,6 +60,12 @@ class Champion:
     feature_version: str | None
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
+    kinds: tuple[tuple[str, str], ...] = ()  # numeric feature -> MLflow type name of the signature
+
+    def numeric_type(self, column: str, engine: str) -> str:
+        """The SQL type a numeric feature is cast to: the signature's (MLflow refuses a lossy long <- double)."""
+        kind = dict(self.kinds).get(column, "double")
+        return (SPARK_TYPES if engine == "spark" else DUCKDB_TYPES).get(kind, "double")
 
     def versions(self, table: str, engine: str) -> dict[str, str | None]:
         """The provenance columns of the output."""
@@ -84,13 +93,14 @@ def resolve_champion(settings: Settings, model_uri: str | None = None) -> Champi
     kinds = [(c.name, getattr(c.type, "name", str(c.type))) for c in info.signature.inputs.inputs]
     feature_version = tags.get("feature_version") or (info.metadata or {}).get("feature_version")
     return Champion(model_uri, name, version, feature_version, tuple(c for c, k in kinds if k != "string"),
-                    tuple(c for c, k in kinds if k == "string"))
+                    tuple(c for c, k in kinds if k == "string"), tuple((c, k) for c, k in kinds if k != "string"))
 
 
 def model_select(champion: Champion, quote: str = '"') -> list[str]:
-    """SQL select list: the key, numeric features as DOUBLE, text features as they are."""
+    """SQL select list: the key, numeric features as their signature's type, text features as they are."""
     q = lambda c: f"{quote}{c}{quote}"  # noqa: E731
-    return [KEY] + [f"cast({q(c)} as double) as {q(c)}" for c in champion.numeric] + [q(c) for c in champion.categorical]
+    return [KEY] + [f"cast({q(c)} as {champion.numeric_type(c, 'duckdb')}) as {q(c)}" for c in champion.numeric] + [
+        q(c) for c in champion.categorical]
 
 
 def default_duckdb_table(duckdb_path: Path, champion: Champion) -> str:
@@ -154,7 +164,8 @@ def score_spark(spark: Any, table: str, champion: Champion, out: Path | str) -> 
         raise BatchError(f"no Spark table {table}: build the features on Spark (`python -m dbt_project.pipeline.spark`) "
                          f"({str(error).splitlines()[0]})") from None
     udf = mlflow.pyfunc.spark_udf(spark, champion.uri, result_type=RESULT_TYPE, env_manager="local")
-    inputs = [sf.col(c).cast("double").alias(c) for c in champion.numeric] + [sf.col(c) for c in champion.categorical]
+    inputs = [sf.col(c).cast(champion.numeric_type(c, "spark")).alias(c) for c in champion.numeric]
+    inputs += [sf.col(c) for c in champion.categorical]
     scored = features.select(sf.col(KEY), udf(sf.struct(*inputs)).alias("score"))
     columns = [sf.col(KEY), sf.col("score.probability").alias("probability"), sf.col("score.decision").alias("decision"),
                sf.col("score.threshold").alias("threshold")]

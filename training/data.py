@@ -20,6 +20,17 @@ from common.contracts.pseudonyms import pseudonymize, read_key
 
 GENDER_COLUMNS = ("code_gender", "gender")
 AGE_COLUMNS = ("age_years", "age", "days_birth")
+# age bands of the fairness table (training) and of the override monitoring (monitoring/overrides.py)
+AGE_BAND_EDGES = (0, 30, 40, 50, 60, 200)
+AGE_BAND_LABELS = ("<30", "30-39", "40-49", "50-59", "60+")
+UNKNOWN = "unknown"
+
+
+def age_bands(years: pd.Series) -> pd.Series:
+    """The age band of each age in years (`unknown` where the age is missing)."""
+    bands = pd.cut(pd.to_numeric(years, errors="coerce"), list(AGE_BAND_EDGES), right=False,
+                   labels=list(AGE_BAND_LABELS))
+    return bands.astype(str).replace("nan", UNKNOWN)
 
 
 @dataclass
@@ -71,8 +82,7 @@ def _attributes(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, fv: FeatureVer
     age = pd.to_numeric(source[age_col], errors="coerce") if age_col else pd.Series(np.nan, index=source.index)
     if age_col and age_col.lower() == "days_birth":
         age = -age / 365.25
-    bands = pd.cut(age, [0, 30, 40, 50, 60, 200], right=False, labels=["<30", "30-39", "40-49", "50-59", "60+"])
-    out = pd.DataFrame({"gender": gender, "age_band": bands.astype(str).replace("nan", "unknown")})
+    out = pd.DataFrame({"gender": gender, "age_band": age_bands(age)})
     return out.set_axis(df.index)
 
 

@@ -7,6 +7,7 @@
 | `principals`: the people and applications allowed in, their role, scopes and key hash | `python -m api principals` | api |
 | `audit_log`: one row per request to `/v1/...`, append-only | api | `python -m monitoring audit` |
 | `rate_counters`: requests per principal, kind of route and minute | api | api (every worker) |
+| `decisions`: one row per human decision on a score, append-only (corrections supersede) | api | api, monitoring |
 
 Events: created_at (UTC), request_id, endpoint, client_id (NULL for a new client), application_hash (SHA-256 of a
 posted application, NULL for a score by id), features (JSON object: the model inputs used, by name), probability
@@ -15,6 +16,12 @@ feature_version, latency_ms, principal (who asked); with shadow scoring (HC_SHAD
 `challenger` version scored on the same request off the response path, written a moment after the row:
 challenger_version, challenger_probability, challenger_decision (NULL without shadow scoring, or while it is
 pending). Columns added after a table was created are nullable: `ensure_schema` adds them to an existing database.
+
+Decisions: decision_id (public id), created_at, request_id (of the scoring response decided on, its event's
+`request_id`), client_id (copied from that event), principal and role (who decided), decision (`accepted` /
+`refused` / `referred`), reason_code (`common/contracts/decisions.py`), comment, supersedes (the decision_id it
+corrects), and the model's side copied from the scoring event, never from the request: model_probability,
+model_decision (`accepted` / `refused`), threshold, model_name, model_version, feature_version.
 """
 
 from __future__ import annotations
@@ -89,6 +96,28 @@ AUDIT_LOG = sa.Table(
     sa.Column("status", sa.Integer, nullable=False),
 )
 
+DECISIONS = sa.Table(
+    "decisions", METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # insertion order
+    sa.Column("decision_id", sa.String(32), nullable=False, unique=True),  # the public id
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("decision_request_id", sa.String(64), nullable=False),  # the POST /v1/decisions request (audit_log)
+    sa.Column("request_id", sa.String(64), nullable=False, index=True),  # the scoring decided on (prediction_events)
+    sa.Column("client_id", sa.BigInteger, nullable=True, index=True),
+    sa.Column("principal", sa.String(128), nullable=False, index=True),
+    sa.Column("role", sa.String(32), nullable=True),
+    sa.Column("decision", sa.String(16), nullable=False),  # accepted | refused | referred
+    sa.Column("reason_code", sa.String(64), nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("supersedes", sa.String(32), nullable=True, unique=True),  # a decision is corrected at most once
+    sa.Column("model_probability", sa.Float, nullable=False),
+    sa.Column("model_decision", sa.String(16), nullable=False),  # accepted | refused
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("model_name", sa.String(128), nullable=False),
+    sa.Column("model_version", sa.String(32), nullable=False),
+    sa.Column("feature_version", sa.String(64), nullable=False),
+)
+
 RATE_COUNTERS = sa.Table(
     "rate_counters", METADATA,
     sa.Column("principal", sa.String(128), primary_key=True),
@@ -97,18 +126,17 @@ RATE_COUNTERS = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
 )
 
-# SQLite refuses any change to an audit row (other servers: grant INSERT and SELECT only on audit_log)
+# SQLite refuses any change to an audit row or a decision (other servers: grant INSERT and SELECT only on them)
+APPEND_ONLY_TABLES = ("audit_log", "decisions")
 APPEND_ONLY_SQLITE = [
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-]
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    for table in APPEND_ONLY_TABLES for verb in ("UPDATE", "DELETE")]
 
 
 def ensure_schema(engine: sa.Engine) -> None:
     """Create the missing tables, add columns newer than an existing table (nullable ones only), and make the
-    audit log append-only on SQLite. Safe to run from several workers at once."""
+    audit log and the decisions append-only on SQLite. Safe to run from several workers at once."""
     try:
         METADATA.create_all(engine, checkfirst=True)
     except sa.exc.OperationalError:  # another worker created them at the same moment

@@ -464,7 +464,8 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
                      "/v1/clients", "/v1/clients/{client_id}", "/v1/clients/{client_id}/application",
                      "/v1/clients/{client_id}/score", "/v1/clients/{client_id}/explanation", "/v1/score",
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
-                     "/v1/population/similar/{client_id}", "/v1/labels", "/v1/admin/reload"}
+                     "/v1/population/similar/{client_id}", "/v1/labels", "/v1/admin/reload",
+                     "/v1/decisions", "/v1/decisions/reasons", "/v1/clients/{client_id}/decisions"}
     components = schema["components"]["schemas"]
     assert components["ScoreRequest"]["examples"][0]["application"]["AMT_CREDIT"] == 450000.0
     assert "examples" in components["ScorePublic"] and "examples" in components["ExplanationPublic"]

@@ -53,7 +53,7 @@ def test_no_server_error_over_two_thousand_generated_cases(unlimited: TestClient
     failures: list[str] = []
     answered: set[tuple[str, str, int]] = set()  # what answered without a key, other than 401
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16  # POST /v1/admin/reload: 403 for the advisor, 401 without a key
+    assert len(operations) == 19  # with POST /v1/admin/reload (403 for the advisor) and the three decisions routes
     for who, headers in (("advisor", HEADERS), ("no key", {})):
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -66,4 +66,4 @@ def test_no_server_error_over_two_thousand_generated_cases(unlimited: TestClient
     # without a key only the health checks answer; a posted body that is not JSON, or not an object, is refused
     # (400/422) while it is read, before anyone is identified, and discloses nothing
     assert {(m, p) for m, p, status in answered if status == 200} == {("GET", "/health"), ("GET", "/health/ready")}
-    assert {(m, p) for m, p, status in answered if status != 200} <= {("POST", "/v1/score")}
+    assert {(m, p) for m, p, status in answered if status != 200} <= {("POST", "/v1/score"), ("POST", "/v1/decisions")}

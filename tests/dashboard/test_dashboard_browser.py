@@ -21,7 +21,7 @@ from tools import browser
 
 ZOOMS = (1.0, 2.0)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
-DECISION_PAGES = {"client", "simulation", "nouvelle_demande"}  # pages showing a decision once drawn / submitted
+DECISION_PAGES = {"client", "simulation", "new_application"}  # pages showing a decision once drawn / submitted
 FIRST_PAGE_BUDGET, INTERACTION_BUDGET = 2.0, 1.0
 
 
@@ -319,7 +319,7 @@ def measure_interactions(page, url: str, key: str, clients: list[int], watch: St
     page.get_by_role("link", name="Nouvelle demande de crédit").click()
     page.get_by_text("Remplissez la demande").wait_for(timeout=15_000)
     page.get_by_label("Revenu annuel déclaré").fill(str(120_000 + 1_000 * len(watch.runs.get(NEW, []))))  # a new answer
-    watch.add(NEW, timed(lambda: browser.complete(page, "nouvelle_demande"), lambda: None))
+    watch.add(NEW, timed(lambda: browser.complete(page, "new_application"), lambda: None))
 
 
 def test_first_page_and_interactions_are_measured(chromium, dashboard_url, live_api, capsys):

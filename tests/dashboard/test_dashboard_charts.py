@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
-from dashboard import comparison as cmp
+from dashboard import groups as cmp
 
 
 def _luminance(hex_colour: str) -> float:

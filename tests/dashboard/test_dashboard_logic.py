@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from common.contracts.labels import value_labels
-from dashboard import api_client, comparison
+from dashboard import api_client, groups
 from dashboard import application_form as form
 from dashboard import formatting as fmt
 from dashboard.components import parse_client_id
@@ -84,24 +84,24 @@ def test_changed_fields_and_categories_from_the_openapi_schema():
 
 def test_group_filters_and_words():
     fmt.use_labels(value_labels())  # what the pages load from GET /v1/labels
-    assert comparison.filter_params({"gender": "F", "education": None}, "35 à 45 ans") == {
+    assert groups.filter_params({"gender": "F", "education": None}, "35 à 45 ans") == {
         "gender": "F", "age_min": 35, "age_max": 45}
-    assert comparison.group_words(comparison.GROUP, {"gender": "F", "income_type": "Pensioner"}, None) == \
+    assert groups.group_words(groups.GROUP, {"gender": "F", "income_type": "Pensioner"}, None) == \
         "le groupe Femme, Retraité"
-    assert comparison.group_words(comparison.GROUP, {"gender": None}, None) == "tous les clients (aucun filtre choisi)"
+    assert groups.group_words(groups.GROUP, {"gender": None}, None) == "tous les clients (aucun filtre choisi)"
 
 
 def test_local_histogram_and_share_below():
-    bins = comparison.local_histogram([1.0, 2.0, None, 3.0, 4.0], bins=3)
+    bins = groups.local_histogram([1.0, 2.0, None, 3.0, 4.0], bins=3)
     assert list(bins["count"]) == [1, 1, 2] and bins["start"].iloc[0] == 1.0 and bins["end"].iloc[-1] == 4.0
-    assert list(comparison.local_histogram([5.0, 5.0])["count"]) == [2]
-    assert comparison.local_histogram([None]).empty
-    assert comparison.share_below([1.0, 2.0, 3.0, None], 2.5) == 2 / 3
-    assert comparison.share_below([], 1.0) is None
+    assert list(groups.local_histogram([5.0, 5.0])["count"]) == [2]
+    assert groups.local_histogram([None]).empty
+    assert groups.share_below([1.0, 2.0, 3.0, None], 2.5) == 2 / 3
+    assert groups.share_below([], 1.0) is None
 
 
 def test_neighbours_show_the_decision_when_the_api_gives_it():
-    rows = comparison.neighbours_frame([
+    rows = groups.neighbours_frame([
         {"client_id": 1, "age_years": 30.0, "annual_income": 1e5, "decision": "refused"},
         {"client_id": 2, "age_years": 40.0, "annual_income": None},
         {"client_id": 3, "age_years": 50.0, "annual_income": 2e5}], "age_years", "annual_income")

@@ -122,7 +122,7 @@ def test_unknown_client_is_a_french_message(dashboard_env):
 
 def test_api_down_is_a_french_message_not_a_traceback(live_api, monkeypatch):
     point_dashboard_at(f"http://127.0.0.1:{browser.free_port()}", live_api.key, monkeypatch)
-    for page in ("client", "comparaison", "simulation", "modele", "nouvelle_demande"):
+    for page in ("client", "comparison", "simulation", "model", "new_application"):
         at = run_page(page, live_api.accepted)
         assert not at.exception, page
         assert len(at.error) == 1, page
@@ -146,7 +146,7 @@ def test_a_missing_right_is_a_french_message(live_api, monkeypatch):
 
 
 def test_a_group_of_fewer_than_20_is_too_small_to_show(dashboard_env):
-    at = run_page("comparaison", dashboard_env.accepted)
+    at = run_page("comparison", dashboard_env.accepted)
     at.radio(key="cmp_mode").set_value("Un groupe choisi avec des filtres").run()
     at.selectbox(key="cmp_income_type").set_value("Maternity leave").run()  # 2 clients in the seeded set
     assert not at.exception and not at.error
@@ -157,7 +157,7 @@ def test_a_group_of_fewer_than_20_is_too_small_to_show(dashboard_env):
 
 
 def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
-    at = run_page("comparaison", dashboard_env.accepted)
+    at = run_page("comparison", dashboard_env.accepted)
     assert not at.exception and not at.error
     assert at.header[0].value == f"Client {dashboard_env.accepted} comparé à tous les clients"
     assert len(charts(at)) == 3  # distribution, default rates, scatter
@@ -178,7 +178,7 @@ def test_comparison_with_all_similar_and_a_filtered_group(dashboard_env):
 
 
 def test_comparison_scatter_axes_can_be_changed(dashboard_env):
-    at = run_page("comparaison", dashboard_env.accepted)
+    at = run_page("comparison", dashboard_env.accepted)
     at.selectbox(key="cmp_x").set_value("credit_amount").run()
     at.selectbox(key="cmp_y").set_value("annuity_amount").run()
     assert not at.exception
@@ -220,7 +220,7 @@ def test_simulation_without_change_says_so(dashboard_env):
 
 
 def test_new_application_scores_the_form(dashboard_env):
-    at = run_page("nouvelle_demande")
+    at = run_page("new_application")
     assert not at.exception and "Remplissez la demande" in texts(at.info)
     at.number_input(key="new_AMT_INCOME_TOTAL").set_value(300_000.0)
     at.button[0].click().run()
@@ -234,7 +234,7 @@ def test_model_page_explains_threshold_and_cost_with_the_api_numbers(dashboard_e
     import httpx
 
     info = httpx.get(f"{dashboard_env.url}/v1/model", headers={"X-API-Key": dashboard_env.key}).json()
-    at = run_page("modele")
+    at = run_page("model")
     assert not at.exception and not at.error
     guide = texts(at.markdown)
     threshold = f"{100 * info['threshold']:.1f}".replace(".", ",")
@@ -244,7 +244,7 @@ def test_model_page_explains_threshold_and_cost_with_the_api_numbers(dashboard_e
     assert "AUC" in tables(at)[0].index
 
 
-@pytest.mark.parametrize("page", ["client", "comparaison", "simulation", "nouvelle_demande", "modele"])
+@pytest.mark.parametrize("page", ["client", "comparison", "simulation", "new_application", "model"])
 def test_every_page_has_its_own_title(dashboard_env, page):
     at = run_page(page, dashboard_env.accepted)
     spec = next(s for s in browser.PAGES if s.slug == page)

@@ -102,7 +102,10 @@ def test_signing_in_with_the_provider_calls_the_api_as_that_person(chromium, oid
     engine.dispose()
     assert readers == {"alice"}
     page.get_by_role("button", name="Se déconnecter").click()
+    # the provider ends its own session too (the mock asks for a confirmation), then sends the person back
+    page.get_by_role("button", name="End session").click()
     page.get_by_role("button", name="Se connecter avec le compte de la banque").wait_for(timeout=30_000)
+    assert page.get_by_text("Connecté :").count() == 0
 
 
 def test_an_unknown_person_of_the_provider_gets_no_access(chromium, oidc_world) -> None:

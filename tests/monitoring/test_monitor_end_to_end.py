@@ -9,11 +9,14 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
+from common.contracts.events import DECISIONS, EVENTS, ensure_schema
 from common.settings import get_settings
 from monitoring import __main__ as cli
 from monitoring import monitor as monitor_module
 from monitoring.alerts import read_alerts
+from monitoring.simulate_decisions import decision_row
 from tests.monitoring import world
 
 
@@ -89,3 +92,48 @@ def test_a_missing_event_table_is_an_error(setup, tmp_path, monkeypatch) -> None
     monkeypatch.setenv("HC_EVENTS_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
     get_settings.cache_clear()
     assert cli.main(["monitor"]) == cli.EXIT_ERROR
+
+
+def test_the_monitor_reports_overrides_and_alerts_on_a_biased_advisor(setup) -> None:
+    """Decisions on the quiet window's scorings: advisor `b` (every client under 30 and half of the others) refuses
+    every accepted client under 30."""
+    engine = sa.create_engine(setup["events"])
+    with engine.connect() as con:
+        events = [dict(r) for r in con.execute(sa.select(EVENTS).order_by(EVENTS.c.id).limit(800)).mappings()]
+    decisions = []
+    for i, event in enumerate(events):
+        young = -json.loads(event["features"])["days_birth"] / 365.25 < 30
+        refuse = event["decision"] == "accept" and young
+        decisions.append(decision_row(event, "b" if young or i % 2 else "a", "refused" if refuse else
+                                      ("accepted" if event["decision"] == "accept" else "refused"),
+                                      "unfavourable_information" if refuse else None,
+                                      event["created_at"] + timedelta(seconds=0.5)))
+    ensure_schema(engine)
+    with engine.begin() as con:
+        con.execute(DECISIONS.insert(), decisions)
+    engine.dispose()
+    window = ["monitor", "--since", world.T0.isoformat(), "--until", (world.T0 + timedelta(minutes=30)).isoformat()]
+    assert cli.main(window) == cli.EXIT_ALERT
+    summary = json.loads((setup["reports"] / "monitor.json").read_text())
+    overrides = summary["overrides"]
+    refused_young = sum(1 for d in decisions if d["reason_code"])
+    assert overrides["current"]["decisions"] == 800 and overrides["current"]["overrides"] == refused_young > 50
+    assert overrides["previous"]["decisions"] == 0  # the same 30 minutes before: no decision
+    assert [g["group"] for g in overrides["current"]["by"]["principal"]] == ["b", "a"]
+    kinds = [(a["kind"], a["scope"], a["columns"]) for a in summary["alerts"]]
+    assert ("override_refusal_bias", "b", ["age_band"]) in kinds
+    assert all(k[0] == "override_refusal_bias" and k[2] == ["age_band"] for k in kinds)
+    assert {a["kind"] for a in read_alerts(setup["events"])} == {"override_refusal_bias"}
+    assert {p["body"]["kind"] for p in setup["received"]} == {"override_refusal_bias"}  # the webhook too
+    markdown = (setup["reports"] / "monitor.md").read_text()
+    assert "## Human decisions: overrides" in markdown
+    history = json.loads((setup["reports"] / "history.jsonl").read_text().splitlines()[-1])
+    assert (history["decisions"], history["override_rate"]) == (800, refused_young / 800)
+    assert "| all advisors | age_band |" in markdown and "| b | age_band |" in markdown
+
+
+def test_monitor_help_describes_the_override_checks() -> None:
+    text = " ".join(cli.build_parser()._subparsers._group_actions[0].choices["monitor"].format_help().split())
+    assert "overrides of the model's decisions" in text and "HC_OVERRIDE_RATE_CHANGE_ALERT (0.10)" in text
+    assert "HC_OVERRIDE_GROUP_GAP_ALERT (0.10)" in text and "HC_OVERRIDE_MIN_DECISIONS (50)" in text
+    assert "the last N human decisions against the N before them" in text

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import api_client, charts, components
-from dashboard import comparison as cmp
 from dashboard import formatting as fmt
+from dashboard import groups as cmp
 
 
 def choose_group(variables: dict[str, dict]) -> tuple[str, dict[str, str | None], str | None]:
