@@ -104,7 +104,7 @@ bench-overrides: setup ## override alerts on 10 seeded decision replays per wind
 	$(PY) -m bench.overrides
 
 clean: ## remove generated data, databases and reports (keeps .venv)
-	rm -rf data reports warehouse/*.duckdb mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs
+	rm -rf data reports warehouse/*.duckdb warehouse/*.serving mlflow.db mlruns mlartifacts dbt_project/target dbt_project/logs
 
 .PHONY: train mlflow-ui bench-train
 PROFILE ?= standard
@@ -134,7 +134,7 @@ browser-deps: ## headless Chromium (Debian package) and axe-core (npm) for the d
 	@test -f $(AXE_CORE) || { command -v npm >/dev/null || { echo "error: npm (Node.js) is required for axe-core"; exit 1; }; \
 		npm ci --prefix tests/dashboard --no-audit --no-fund --silent; }
 
-.PHONY: serve export-model bench-api bench-access bench-counter-offer
+.PHONY: serve export-model bench-api bench-access bench-counter-offer bench-reload
 
 serve: setup ## the scoring API on http://$HC_API_HOST:$HC_API_PORT (127.0.0.1:8000), $HC_API_WORKERS workers; prints a development key when none is set
 	$(PY) -m api serve
@@ -149,6 +149,9 @@ bench-api: setup ## this API vs `mlflow models serve` and vs itself without acce
 bench-counter-offer: setup ## GET /v1/clients/{id}/counter-offer at concurrency 1 beside POST /v1/score (wrk): p50/p95, target p95 <= 300 ms on 50,000 clients
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.counter_offer
+
+bench-reload: setup ## 2 workers at concurrency 16 for 60 s while a new champion is promoted (copies of the HC_* registry and warehouse): 0 non-2xx, swap delays; then make features while serving
+	$(PY) -m bench.reload
 
 bench-access: setup ## 10,000 requests of 4 principals over 2 workers at concurrency 32: audit rows = responses, events = scores, 0 5xx, rate limits across workers
 	$(PY) -m bench.access

@@ -23,6 +23,10 @@ from api.security import KeyConfigError, load_keys
 from common.settings import get_settings
 
 DEFAULT_EXPORT = Path("data/models/champion")
+# uvicorn kills (and restarts) a worker that does not answer its supervisor's ping within this time (default 5 s):
+# on a busy 2-core machine a worker building its service at start-up was killed so (bench.reload), and one loading a
+# new champion beside the running one (a reload) would drop its connections the same way.
+WORKER_HEALTHCHECK_S = 60
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
@@ -54,7 +58,8 @@ def serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.api_workers
     print(f"Serving on http://{host}:{port} ({workers} worker(s)); docs at http://{host}:{port}/docs", flush=True)
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False,
-                log_config=log_config(args.log_level.upper()), timeout_graceful_shutdown=10)
+                log_config=log_config(args.log_level.upper()), timeout_graceful_shutdown=10,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     return 0
 
 
@@ -143,9 +148,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="serve the API with uvicorn (HC_API_HOST, HC_API_PORT, HC_API_WORKERS)",
                          description="Serve the API. Loads HC_MODEL_NAME@HC_MODEL_ALIAS from the MLflow registry "
-                                     "(HC_MLFLOW_TRACKING_URI) or the folder HC_MODEL_DIR, reads HC_DUCKDB_PATH "
-                                     "read-only, records every request and score in HC_EVENTS_URL. In "
-                                     "development, when nobody can call it yet, adds the advisor dev-advisor "
+                                     "(HC_MLFLOW_TRACKING_URI) or the folder HC_MODEL_DIR, reads the serving "
+                                     "snapshot of its feature version in HC_SERVING_DIR (written once from "
+                                     "HC_DUCKDB_PATH when the build published none; the warehouse is never held "
+                                     "open, so `make features` runs meanwhile), records every request and score in "
+                                     "HC_EVENTS_URL. Each worker reloads a new champion without downtime within "
+                                     "HC_MODEL_POLL_S seconds (30; 0: only on POST /v1/admin/reload); with "
+                                     "HC_SHADOW_CHALLENGER=1 it also scores the challenger alias off the response path. "
+                                     "In development, when nobody can call it yet, adds the advisor dev-advisor "
                                      "and prints its key once.")
     run.add_argument("--host", help="interface (default HC_API_HOST = 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default HC_API_PORT = 8000)")

@@ -10,6 +10,10 @@ responses and events equal successful scores. A durable commit costs an fsync (m
 writer thread commits the rows of every request waiting at that moment in one transaction (group commit): each
 request still waits for its own rows to be on disk, but concurrent requests share the fsync.
 
+With shadow scoring (`api.shadow`), the writer hands every committed event to the shadow scorer (`on_commit`), whose
+challenger scores come back as updates of those rows (`submit_shadow`), committed by the same thread in its next
+transaction: after the row they update, sharing the fsync with the requests of that moment.
+
 Rate-limit counters need no durability (losing a minute's counts in a crash is harmless) and must not wait behind the
 fsyncs: with SQLite they live in a database file of their own beside the events database (`<name>.counters.sqlite`,
 `synchronous=OFF`); with a server database, in its `rate_counters` table.
@@ -22,6 +26,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -135,6 +140,8 @@ class EventStore:
         self.counters = make_engine(counters_url(url), "OFF")
         RATE_COUNTERS.create(self.counters, checkfirst=True)
         self._pending: list[tuple[AuditRecord, Event | Row | None, Future]] = []
+        self._shadow: list[dict[str, Any]] = []  # challenger scores of committed events, to write
+        self.on_commit: Callable[[list[Event]], None] | None = None  # gets the events of each committed batch
         self._ready = threading.Condition()
         self._closed = False
         self._writer = threading.Thread(target=self._write_loop, name="events-writer", daemon=True)
@@ -152,6 +159,15 @@ class EventStore:
             self._ready.notify()
         return done
 
+    def submit_shadow(self, request_id: str, version: str, probability: float, decision: str) -> None:
+        """Queue the challenger's score of an already committed event (written by the writer, not waited for)."""
+        with self._ready:
+            if self._closed:
+                return
+            self._shadow.append({"b_request_id": request_id, "b_version": version, "b_probability": probability,
+                                 "b_decision": decision})
+            self._ready.notify()
+
     def record(self, audit: AuditRecord, event: Event | Row | None = None) -> None:
         """Commit the audit row of a request and its prediction event, together, and return once they are on disk;
         EventStoreError when the database refuses them."""
@@ -160,19 +176,26 @@ class EventStore:
     def _write_loop(self) -> None:
         while True:
             with self._ready:
-                while not self._pending and not self._closed:
+                while not self._pending and not self._shadow and not self._closed:
                     self._ready.wait()
                 batch, self._pending = self._pending, []
-            if not batch:
+                shadow, self._shadow = self._shadow, []
+            if not batch and not shadow:
                 return
-            self._commit(batch)
+            if batch:
+                self._commit(batch, shadow)
+            else:
+                self._commit_shadow(shadow)
 
-    def _commit(self, batch: list[tuple[AuditRecord, Event | Row | None, Future]]) -> None:
-        """One transaction for the batch; when it fails, each request alone (so that one bad row fails only its own
-        request)."""
+    def _commit(self, batch: list[tuple[AuditRecord, Event | Row | None, Future]],
+                shadow: list[dict[str, Any]] | None = None) -> None:
+        """One transaction for the batch (and the pending shadow scores); when it fails, each request alone (so that
+        one bad row fails only its own request)."""
         try:
-            self._insert([(audit, event) for audit, event, _ in batch])
+            self._insert([(audit, event) for audit, event, _ in batch], shadow)
         except sa.exc.SQLAlchemyError as error:
+            if shadow:
+                self._commit_shadow(shadow)
             if len(batch) > 1:
                 for item in batch:
                     self._commit([item])
@@ -184,8 +207,21 @@ class EventStore:
             return
         for _, _, done in batch:
             done.set_result(None)
+        committed = [event for _, event, _ in batch if isinstance(event, Event)]  # scorings, not decisions
+        if committed and self.on_commit is not None:
+            try:
+                self.on_commit(committed)
+            except Exception:  # noqa: BLE001 - the writer must outlive its listener
+                log.exception("the listener of committed events failed")
 
-    def _insert(self, rows: list[tuple[AuditRecord, Event | Row | None]]) -> None:
+    def _commit_shadow(self, shadow: list[dict[str, Any]]) -> None:
+        try:
+            with self.engine.begin() as con:
+                _update_shadow(con, shadow)
+        except sa.exc.SQLAlchemyError as error:
+            log.error("%d challenger scores not written: %s", len(shadow), type(error).__name__)
+
+    def _insert(self, rows: list[tuple[AuditRecord, Event | Row | None]], shadow: list[dict[str, Any]] | None = None) -> None:
         now = datetime.now(tz=UTC)
         events = [_row(e, now) | {"features": json.dumps(e.features, default=_json_default)}
                   for _, e in rows if isinstance(e, Event)]
@@ -196,6 +232,8 @@ class EventStore:
                 if isinstance(other, Row):
                     con.execute(other.table.insert(), {"created_at": now} | other.values)
             con.execute(AUDIT_LOG.insert(), [_row(a, now) for a, _ in rows])
+            if shadow:
+                _update_shadow(con, shadow)
 
     def hit(self, principal: str, bucket: str, window_s: int, now: float | None = None) -> tuple[int, int]:
         """Count one request of `principal` in the current window of `bucket`.
@@ -240,6 +278,14 @@ class EventStore:
         self._writer.join(timeout=30)
         self.engine.dispose()
         self.counters.dispose()
+
+
+def _update_shadow(con: sa.Connection, shadow: list[dict[str, Any]]) -> None:
+    statement = (EVENTS.update().where(EVENTS.c.request_id == sa.bindparam("b_request_id"))
+                 .values(challenger_version=sa.bindparam("b_version"),
+                         challenger_probability=sa.bindparam("b_probability"),
+                         challenger_decision=sa.bindparam("b_decision")))
+    con.execute(statement, shadow)
 
 
 def _row(record: AuditRecord | Event, now: datetime) -> dict[str, Any]:

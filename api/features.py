@@ -26,14 +26,14 @@ from typing import Any
 
 import duckdb
 
-APPLICATION_SOURCES = ("application_train", "application_test")
-MART = "client_features"
+from common.contracts.serving import ManifestError, mart_node, plan, relation_without_catalog
+
 POSTED = 'temp.main."__hc_posted_application"'
 FULL_CHECKS = 3
 NEW_CLIENT_ID = 0  # SK_ID_CURR of a posted application without client: no real id is 0, and it has no history
 
 
-class FeatureLogicError(RuntimeError):
+class FeatureLogicError(ManifestError):
     """The dbt manifest cannot rebuild the feature version (missing nodes, columns or differing results)."""
 
 
@@ -68,71 +68,8 @@ def load_manifest(path: Path) -> dict:
         raise FeatureLogicError(f"cannot read the dbt manifest {path}: {error} (run `make features` first)") from None
 
 
-def mart_node(manifest: dict, model_version: int | None) -> str:
-    """The unique id of the client_features node (the given dbt model version, else the latest)."""
-    candidates = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["name"] == MART}
-    if not candidates:
-        raise FeatureLogicError(f"the dbt manifest has no model {MART!r}")
-    if model_version is None:
-        model_version = max(int(n.get("latest_version") or n.get("version") or 0) for n in candidates.values())
-    for key, node in candidates.items():
-        if int(node.get("version") or 0) == int(model_version):
-            return key
-    raise FeatureLogicError(f"the dbt manifest has no version {model_version} of {MART!r}")
-
-
-def _parents(manifest: dict, unique_id: str) -> list[str]:
-    node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id)
-    return list((node or {}).get("depends_on", {}).get("nodes", []))
-
-
-def _application_sources(manifest: dict) -> dict[str, str]:
-    found = {n["name"]: k for k, n in manifest["sources"].items() if n["name"] in APPLICATION_SOURCES}
-    if set(found) != set(APPLICATION_SOURCES):
-        raise FeatureLogicError(f"the dbt manifest lacks the sources {sorted(set(APPLICATION_SOURCES) - set(found))}")
-    return found
-
-
-def plan(manifest: dict, mart: str) -> tuple[list[str], list[str], dict[str, str]]:
-    """Split the mart's ancestry into the models to re-run and the inputs to read per client.
-
-    Returns:
-        (models that depend on the application sources, in dependency order, ending with the mart;
-        their other parents: the per-client history inputs; the application sources by name).
-    """
-    sources = _application_sources(manifest)
-    touched: dict[str, bool] = {}
-
-    def depends_on_application(uid: str) -> bool:
-        if uid not in touched:
-            touched[uid] = uid in sources.values() or any(depends_on_application(p) for p in _parents(manifest, uid))
-        return touched[uid]
-
-    order: list[str] = []
-
-    def visit(uid: str) -> None:
-        for parent in _parents(manifest, uid):
-            if parent not in order and parent in manifest["nodes"] and depends_on_application(parent):
-                visit(parent)
-        if uid not in order:
-            order.append(uid)
-
-    if not depends_on_application(mart):
-        raise FeatureLogicError(f"{mart} does not depend on the application sources")
-    visit(mart)
-    history = sorted({p for uid in order for p in _parents(manifest, uid)
-                      if p in manifest["nodes"] and not depends_on_application(p)})
-    return order, history, sources
-
-
 def _alias(uid: str) -> str:
     return '"__dbt_' + uid.split(".", 2)[-1].replace(".", "_").replace('"', "") + '"'
-
-
-def _relation_without_catalog(relation_name: str) -> str:
-    """`"hc"."intermediate"."x"` -> `"intermediate"."x"` (the warehouse file name may differ from the build's)."""
-    parts = relation_name.split(".")
-    return ".".join(parts[-2:])
 
 
 def raw_columns(con: duckdb.DuckDBPyConnection, table: str = "raw.application_test") -> tuple[RawColumn, ...]:
@@ -162,7 +99,7 @@ def build_query(manifest: dict, con: duckdb.DuckDBPyConnection, snapshot: str,
             sources["application_train"]: f'select *, cast(null as BIGINT) as "TARGET" from {POSTED} where false'}
     history_inputs: dict[str, tuple[str, ...]] = {}
     for uid in history:
-        relation = _relation_without_catalog(manifest["nodes"][uid]["relation_name"])
+        relation = relation_without_catalog(manifest["nodes"][uid]["relation_name"])
         cols = tuple(r[0] for r in con.sql(f"describe {relation}").fetchall())
         missing = [c for c in cols if c not in snapshot_columns]
         if missing:

@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.access import Access
 from api.audit import AuditTrail
 from api.errors import RequestContext, install_handlers
-from api.routes import clients, counter_offer, decisions, health, labels, letter, me, model, population, score
+from api.reload import Reloader
+from api.routes import admin, clients, counter_offer, decisions, health, labels, letter, me, model, population, score
 from api.schemas import ErrorPublic
+from api.shadow import ShadowScorer
 from api.startup import StartupError, build_guard, build_service
 from common.settings import Settings, get_settings
 
@@ -38,8 +40,9 @@ which route, which client, what status) and every score a prediction event, both
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the model, the feature version and the event store; refuse to start when they do not fit.
 
-    Re-entrant: a second lifespan of the same app object (a test transport opening its own) reuses the
-    running service; the last one to end releases it.
+    Then the worker watches the registry (`api.reload`) and, with HC_SHADOW_CHALLENGER, scores the challenger in the
+    shadow (`api.shadow`). Re-entrant: a second lifespan of the same app object (a test transport opening its own)
+    reuses the running service; the last one to end releases it.
     """
     settings: Settings = app.state.settings
     if getattr(app.state, "service", None) is None:
@@ -53,14 +56,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             log.error("the API refuses to start: %s", error)
             raise
         app.state.lifespans = 0
+        start_lifecycle(app, settings)
     app.state.lifespans += 1
     try:
         yield
     finally:
         app.state.lifespans -= 1
         if app.state.lifespans == 0:
+            stop_lifecycle(app)
             app.state.service.close()
             app.state.service = None
+
+
+def start_lifecycle(app: FastAPI, settings: Settings) -> None:
+    """The registry poller and, when asked for, the shadow challenger and its scoring thread."""
+    app.state.shadow = None
+    app.state.shadow_scorer = None
+    app.state.reloader = Reloader(app.state, settings)
+    if settings.shadow_challenger:
+        app.state.shadow_scorer = ShadowScorer(app.state)
+        app.state.service.events.on_commit = app.state.shadow_scorer.submit
+        app.state.reloader.load_challenger()
+    app.state.reloader.start()
+
+
+def stop_lifecycle(app: FastAPI) -> None:
+    """Stop polling and shadow scoring; close the challenger and the replaced services."""
+    app.state.reloader.stop()
+    if app.state.shadow_scorer is not None:
+        app.state.shadow_scorer.stop()
+    if app.state.shadow is not None:
+        app.state.shadow.close()
+        app.state.shadow = None
 
 
 def protected_docs(app: FastAPI) -> None:
@@ -89,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.service = None
     install_handlers(app)
-    for module in (health, me, model, clients, score, population, labels, decisions, counter_offer, letter):
+    for module in (health, me, model, clients, score, population, labels, decisions, counter_offer, letter, admin):
         app.include_router(module.router)
     app.add_middleware(AuditTrail)
     app.add_middleware(RequestContext, max_body_bytes=settings.api_max_body_bytes)

@@ -110,6 +110,21 @@ def registry_facts(settings: Settings) -> RegistryFacts:
                          dict(version.tags), metrics, source)
 
 
+def alias_version(settings: Settings, alias: str) -> str | None:
+    """The version `<model_name>@<alias>` points to now (a cheap registry query, for polling), None without one;
+    with HC_MODEL_DIR, the exported folder's version for the served alias (None for any other)."""
+    if settings.model_dir is not None:
+        info = Path(settings.model_dir) / REGISTRY_FILE
+        if alias != settings.model_alias or not info.is_file():
+            return None
+        return str(json.loads(info.read_text(encoding="utf-8")).get("version"))
+    client = MlflowClient(tracking_uri=tracking_uri(settings.mlflow_tracking_uri))
+    try:
+        return str(client.get_model_version_by_alias(settings.model_name, alias).version)
+    except MlflowException:
+        return None
+
+
 def load_from_registry(settings: Settings) -> LoadedModel:
     """Load `<model_name>@<model_alias>` from the MLflow registry (`HC_MLFLOW_TRACKING_URI`)."""
     facts = registry_facts(settings)

@@ -71,6 +71,22 @@ class HealthPublic(BaseModel):
     feature_version: str
 
 
+class ReloadPublic(BaseModel):
+    """What POST /v1/admin/reload did."""
+
+    model_config = ConfigDict(protected_namespaces=(), json_schema_extra={"examples": [
+        {"reloaded": True, "model_version": "4", "previous_version": "3", "feature_version": "fv0002",
+         "challenger_version": None, "seconds": 6.2}]})
+
+    reloaded: bool = Field(description="Whether a new champion was loaded and swapped in by this request")
+    model_version: str = Field(description="The version this worker serves now")
+    previous_version: str = Field(description="The version it served before the request")
+    feature_version: str = Field(description="The feature version it serves now")
+    challenger_version: str | None = Field(description="The challenger scored in the shadow (HC_SHADOW_CHALLENGER), "
+                                                       "if any")
+    seconds: float = Field(description="Time spent checking the registry, loading and checking")
+
+
 class ImportancePublic(BaseModel):
     """Global importance of one input feature (mean absolute contribution over a training sample)."""
 

@@ -9,6 +9,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,11 +63,14 @@ class ScoringService:
     startup_seconds: float = 0.0
     # False when the cached transformed rows (built in batches) differ from one-row transforms in the last bit
     use_cached_rows: bool = True
+    owns_events: bool = True  # False for a service loaded beside a running one (a reload): the worker's store
+    snapshot: Path | None = None  # the serving snapshot's folder
 
     def close(self) -> None:
-        """Release the warehouse connection and the event store."""
+        """Release the snapshot connection, and the event store when this service opened it."""
         self.cursors.close()
-        self.events.dispose()
+        if self.owns_events:
+            self.events.dispose()
 
     def stored_equals_posted(self, client_ids: list[int]) -> list[int]:
         """Clients whose stored score differs from the score of their stored application posted unchanged."""

@@ -1,9 +1,13 @@
 """Start-up: load everything once, check it fits together, or refuse to start saying what is wrong.
 
-Order: API keys -> model (registry or exported folder) -> warehouse (read-only) -> the model's feature version
+Order: API keys -> model (registry or exported folder) -> the serving snapshot of its feature version (read-only;
+written once from the warehouse when an older build published none: `api.snapshots`) -> the feature version
 (published, validated, snapshot present) -> signature vs snapshot columns -> the dbt SQL for posted
-applications (reproduces sample snapshot rows exactly) -> model-ready matrices (cached) -> fast scoring path
-(reproduces the scorer exactly) -> population profiles -> event store.
+applications (the snapshot's manifest; reproduces sample snapshot rows exactly) -> model-ready matrices (cached) ->
+fast scoring path (reproduces the scorer exactly) -> population profiles -> event store.
+
+The same checks run on a model loaded while the API serves (`api.reload`: a new champion, or the challenger scored
+in the shadow): it is served only when they pass.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from api.registry import LoadedModel, ModelLoadError, load_model
 from api.runtime import ModelRuntime
 from api.security import KeyConfigError, load_keys
 from api.service import ScoringService
+from api.snapshots import ensure_snapshot, open_snapshot
 from api.store import (
     ClientMatrix,
     CursorPool,
@@ -33,9 +38,9 @@ from api.store import (
     cache_key,
     check_signature,
     load_matrix,
-    open_warehouse,
     served_version,
 )
+from common.contracts import serving
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,11 +50,6 @@ RUNTIME_CHECKS = 3
 
 class StartupError(RuntimeError):
     """The API cannot serve: the message says what is wrong and how to fix it."""
-
-
-def manifest_path(settings: Settings) -> Path:
-    """The dbt manifest holding the compiled SQL of the feature models."""
-    return settings.dbt_manifest_path or settings.dbt_project_dir / "target" / "manifest.json"
 
 
 def sample_clients(con: duckdb.DuckDBPyConnection, snapshot: str, n: int = SAMPLE_CLIENTS) -> list[int]:
@@ -62,9 +62,9 @@ def sample_clients(con: duckdb.DuckDBPyConnection, snapshot: str, n: int = SAMPL
     return sorted(set(ids[::step][:n] + [ids[-1]]))
 
 
-def _feature_logic(settings: Settings, con: duckdb.DuckDBPyConnection, version: FeatureVersion,
+def _feature_logic(manifest_file: Path, con: duckdb.DuckDBPyConnection, version: FeatureVersion,
                    sample: list[int], matrix: ClientMatrix) -> ApplicationFeatures:
-    manifest = load_manifest(manifest_path(settings))
+    manifest = load_manifest(manifest_file)
     features = ApplicationFeatures(build_query(manifest, con, version.snapshot, version.dbt_model_version), manifest)
     history = features.history_columns
     lookup = None
@@ -87,18 +87,27 @@ def _runtime(model: LoadedModel, con: duckdb.DuckDBPyConnection, snapshot: str, 
     return runtime
 
 
-def build_service(settings: Settings) -> ScoringService:
-    """Everything a worker needs; StartupError with a readable message when something does not fit."""
+def build_service(settings: Settings, events: EventStore | None = None, alias: str | None = None) -> ScoringService:
+    """Everything a worker needs; StartupError with a readable message when something does not fit.
+
+    Args:
+        settings: the API's settings.
+        events: the worker's event store when it already has one (a reload), else one is opened.
+        alias: the registry alias to load (default: HC_MODEL_ALIAS, the champion).
+    """
     started = time.perf_counter()
     steps: dict[str, float] = {}
+    con = None
 
     def step(name: str) -> None:
         steps[name] = round(time.perf_counter() - started - sum(steps.values()), 2)
 
     try:
-        model = load_model(settings)
+        model = load_model(settings if alias is None else settings.model_copy(update={"model_alias": alias}))
         step("model")
-        con = open_warehouse(settings.duckdb_path)
+        snapshot = ensure_snapshot(settings, model.feature_version)
+        con = open_snapshot(snapshot)
+        step("snapshot")
         version = served_version(con, model.feature_version)
         runtime_model = model.scorer
         check_signature(con, version.snapshot, model.input_schema, runtime_model.numeric, runtime_model.categorical)
@@ -110,16 +119,24 @@ def build_service(settings: Settings) -> ScoringService:
         matrix = load_matrix(con, version.snapshot, runtime, settings.api_cache_dir, key)
         _check_matrix(matrix, runtime, con, version.snapshot, sample)
         step("matrix")
-        features = _feature_logic(settings, con, version, sample, matrix)
+        features = _feature_logic(snapshot / serving.MANIFEST, con, version, sample, matrix)
         step("dbt SQL")
         profiles = version.profiles or "marts.client_profiles"
         population = Population.load(con, profiles, version.snapshot)
-        events = EventStore(settings.events_url, settings.events_synchronous)
+        own_events = events is None
+        events = events or EventStore(settings.events_url, settings.events_synchronous)
         step("population and events")
     except (ModelLoadError, FeatureStoreError, FeatureLogicError, ValueError, OSError, duckdb.Error) as error:
+        if con is not None:
+            con.close()
         raise StartupError(str(error).splitlines()[0] if isinstance(error, duckdb.Error) else str(error)) from None
-    service = ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events)
-    _check_consistency(service, sample)
+    service = ScoringService(model, runtime, version, matrix, features, CursorPool(con), population, events,
+                             owns_events=own_events, snapshot=snapshot)
+    try:
+        _check_consistency(service, sample)
+    except StartupError:
+        service.close()
+        raise
     step("consistency")
     seconds = time.perf_counter() - started
     service.startup_seconds = seconds

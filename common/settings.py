@@ -120,8 +120,20 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         None, description="Model exported by `make export-model`; when set, the API does not read the MLflow registry.")
     dbt_manifest_path: Path | None = Field(
-        None, description="dbt manifest whose compiled SQL rebuilds features of posted applications "
+        None, description="dbt manifest whose compiled SQL rebuilds features of posted applications, copied into the "
+                          "serving snapshot the API writes for a feature version published without one "
                           "(default: <dbt_project_dir>/target/manifest.json).")
+    serving_dir: Path | None = Field(
+        None, description="Serving snapshots, one folder per feature version: what the API reads (never the warehouse "
+                          "itself, so that `make features` can run while it serves); written by the features stage "
+                          "when it publishes a version (default: <warehouse>.serving/ beside HC_DUCKDB_PATH).")
+    model_poll_s: float = Field(
+        30.0, ge=0, description="Every N seconds each API worker asks the registry which version holds the champion "
+                                "alias (and the challenger's, when shadow scoring) and reloads without downtime when it "
+                                "moved; 0: never (POST /v1/admin/reload still works).")
+    shadow_challenger: bool = Field(
+        False, description="Also score each request with the registry's `challenger` version, off the response path, "
+                           "and store its probability in the prediction event (`make monitor` compares them).")
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,8 @@ COLUMNS = {
     "time": "created_at", "request_id": "request_id", "endpoint": "endpoint", "client_id": "client_id",
     "features": "features", "probability": "probability", "decision": "decision", "threshold": "threshold",
     "model_version": "model_version", "feature_version": "feature_version",
+    "challenger_version": "challenger_version", "challenger_probability": "challenger_probability",
+    "challenger_decision": "challenger_decision",
 }
 
 
@@ -63,7 +65,8 @@ def read_events(url: str, window: Window, features: list[str]) -> pd.DataFrame:
     engine = sa.create_engine(url)
     try:
         table = events_table(engine)
-        cols = {name: table.c[col] for name, col in COLUMNS.items() if col in table.c}
+        present = {c["name"] for c in sa.inspect(engine).get_columns(table.name)}  # an older database lacks some
+        cols = {name: table.c[col] for name, col in COLUMNS.items() if col in table.c and col in present}
         time = cols["time"]
         query = sa.select(*[c.label(name) for name, c in cols.items()])
         if window.since is not None:

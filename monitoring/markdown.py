@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from monitoring.shadow import lines as shadow_lines
+
 METHOD_NOTE = (
     "Evidently chooses the test per column from the data: with more than 1,000 reference rows, the normed "
     "Wasserstein distance for numerical columns and the Jensen-Shannon distance for categorical ones (drift when "
@@ -173,6 +175,8 @@ def render_monitor(summary: dict) -> str:
         f"{summary['window']['first']} to {summary['window']['last']}. Model `{m['name']}` version {m['version']} "
         f"(threshold {m['threshold']:.4f}).", "",
     ]
+    if summary.get("shadow"):
+        lines += ["## Champion and challenger (shadow scoring)", "", *shadow_lines(summary["shadow"]), ""]
     overrides = override_lines(summary["overrides"]) if summary.get("overrides") else []
     if summary.get("status") == "too_few_events":
         lines += ["## Verdict", "", f"- {summary['message']}", "", *overrides]

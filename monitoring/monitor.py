@@ -1,7 +1,8 @@
 """`python -m monitoring monitor`: a window of the API's prediction events against the reference, with alerts.
 
 Same comparison as `drift` (Evidently column tests, missing shares, the score's PSI), on the features and
-probabilities the API logged; then, where outcomes are known, the realised AUC and business cost. Writes
+probabilities the API logged; then, where outcomes are known, the realised AUC and business cost; and, when the API
+scored a challenger in the shadow, champion against challenger on the same requests (`monitoring.shadow`). Writes
 `<reports_dir>/monitor/monitor.{html,json,md}` and turns every threshold crossed into an alert (see
 `monitoring.alerts`).
 """
@@ -28,6 +29,7 @@ from monitoring.markdown import render_monitor
 from monitoring.overrides import OverrideThresholds, override_section
 from monitoring.reference import Champion, load_champion, reference_frame
 from monitoring.reports import clean, write_reports
+from monitoring.shadow import compare as compare_shadow
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,11 @@ def run_monitor(settings: Settings, window: Window, labels_path: Path | None = N
     if others:
         log.warning("the window holds events of model version(s) %s; compared with the reference of version %s",
                     ", ".join(others), champion.version)
+    summary["shadow"] = compare_shadow(events, labels_for(settings, labels_path), settings.cost_fn, settings.cost_fp)
+    if summary["shadow"]:
+        for version, s in summary["shadow"]["challengers"].items():
+            log.info("shadow: challenger version %s agrees with the champion on %.1f%% of %d requests (mean |dp| %.4f)",
+                     version, 100 * s["agreement_rate"], s["n_pairs"], s["mean_abs_probability_difference"])
     overrides = override_section(settings.events_url, window, OverrideThresholds.from_settings(settings))
     sink = sink or AlertSink(settings.alerts_url or settings.events_url, settings.alert_webhook)
     if len(events) < settings.monitor_min_events:

@@ -3,11 +3,10 @@
 The API image carries no warehouse, no MLflow database and no dbt project, only this read-only bundle:
 
 - `champion/`: the served model exported from the registry (`make export-model`: model files + registry facts);
-- `warehouse.duckdb`: a serving snapshot holding only what the API reads for the champion's feature version:
-  its row of `marts.feature_versions`, its feature snapshot and client profiles, the raw applications of its
-  clients (`GET /v1/clients/{id}/application`, start-up checks) and, empty, the per-client history models the
-  dbt SQL of posted applications reads its column lists from;
-- `manifest.json`: the dbt manifest whose compiled SQL rebuilds the features of posted applications;
+- `serving/<feature version>/`: the serving snapshot of the champion's feature version, exactly as the features
+  stage publishes it (`common/contracts/serving.py`: `snapshot.duckdb` holding only what the API reads, the dbt
+  `manifest.json` whose compiled SQL rebuilds the features of posted applications, `snapshot.json`); the image
+  sets `HC_SERVING_DIR=/srv/bundle/serving`;
 - `bundle.json`: what the bundle holds (model version, feature version, sizes).
 
 Before it is published the bundle is served once in-process (the API's own start-up checks on it: signature,
@@ -31,19 +30,16 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
-from api.features import _relation_without_catalog, load_manifest, mart_node, plan
 from api.registry import REGISTRY_FILE, export_model
+from api.snapshots import manifest_path, write_from_warehouse
 from api.startup import build_service
-from api.store import open_warehouse, served_version
-from common.contracts.feature_versions import REGISTRY, FeatureVersion
+from api.store import open_warehouse
+from common.contracts import serving
 from common.settings import Settings, get_settings
 
 log = logging.getLogger("serving-bundle")
 DEFAULT_OUT = Path("build/serving-bundle")
-WAREHOUSE = "warehouse.duckdb"
-MANIFEST = "manifest.json"
+SERVING = "serving"
 CHAMPION = "champion"
 
 
@@ -61,46 +57,6 @@ def _feature_version(model_dir: Path) -> str:
     if not tags.get("feature_version"):
         raise SystemExit(f"{model_dir / REGISTRY_FILE} has no feature_version tag: retrain with `make train`")
     return tags["feature_version"]
-
-
-def _history_relations(manifest: dict, version: FeatureVersion) -> list[str]:
-    """The per-client history models whose columns the posted-application SQL reads (`describe` only)."""
-    _, history, _ = plan(manifest, mart_node(manifest, version.dbt_model_version))
-    return [_relation_without_catalog(manifest["nodes"][uid]["relation_name"]) for uid in history]
-
-
-def write_snapshot(source: Path, target: Path, version: FeatureVersion, history: list[str]) -> dict[str, int]:
-    """Copy what the API reads for `version` from the warehouse `source` into a new DuckDB file `target`.
-
-    Returns:
-        Rows per copied table.
-    """
-    con = duckdb.connect(str(target))
-    try:
-        con.execute(f"attach '{source}' as src (read_only)")
-        for schema in ("marts", "raw", "intermediate"):
-            con.execute(f"create schema if not exists {schema}")
-        statements = {
-            REGISTRY: f"select * from src.{REGISTRY} where feature_version = $v",
-            version.snapshot: f"select * from src.{version.snapshot}",
-        }
-        if version.profiles:
-            statements[version.profiles] = f"select * from src.{version.profiles}"
-        for table in ("raw.application_train", "raw.application_test"):
-            statements[table] = (f"select * from src.{table} where SK_ID_CURR in "
-                                 f"(select client_id from src.{version.snapshot})")
-        for relation in history:
-            statements[relation] = f"select * from src.{relation} limit 0"
-        rows = {}
-        for table, select in statements.items():
-            params = {"v": version.feature_version} if "$v" in select else None
-            con.execute(f"create table {table} as {select}", params)
-            rows[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-        con.execute("detach src")
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    return rows
 
 
 def data_origins(duckdb_path: Path) -> dict[str, str]:
@@ -125,8 +81,9 @@ def check_data(duckdb_path: Path, real_data: bool) -> bool:
 def check_serves(folder: Path) -> None:
     """Start the API's service on the bundle alone (every start-up check), then release it."""
     with tempfile.TemporaryDirectory(prefix="hc-bundle-check-") as scratch:
-        settings = Settings(model_dir=folder / CHAMPION, duckdb_path=folder / WAREHOUSE,
-                            dbt_manifest_path=folder / MANIFEST,
+        # no warehouse: the bundle's serving snapshot must be enough
+        settings = Settings(model_dir=folder / CHAMPION, serving_dir=folder / SERVING,
+                            duckdb_path=Path(scratch) / "no-warehouse.duckdb",
                             api_cache_dir=Path(scratch) / "cache", events_url=f"sqlite:///{scratch}/events.sqlite")
         service = build_service(settings)
         service.close()
@@ -140,17 +97,17 @@ def build_bundle(settings: Settings, out: Path, real_data: bool = False) -> dict
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     model_dir = _model_folder(settings, staging)
-    manifest_path = settings.dbt_manifest_path or settings.dbt_project_dir / "target" / "manifest.json"
-    manifest = load_manifest(manifest_path)
-    shutil.copyfile(manifest_path, staging / MANIFEST)
-    with open_warehouse(settings.duckdb_path) as con:
-        version = served_version(con, _feature_version(model_dir))
-    rows = write_snapshot(settings.duckdb_path.resolve(), staging / WAREHOUSE, version,
-                          _history_relations(manifest, version))
+    feature_version = _feature_version(model_dir)
+    published = serving.folder(settings.serving_dir or serving.default_dir(settings.duckdb_path), feature_version)
+    if serving.is_complete(published):  # the one the features stage published
+        snapshot = Path(shutil.copytree(published, serving.folder(staging / SERVING, feature_version)))
+    else:
+        snapshot = write_from_warehouse(settings.duckdb_path, feature_version, manifest_path(settings), staging / SERVING)
+    rows = serving.describe(snapshot)["tables"]
     check_serves(staging)
     facts = json.loads((model_dir / REGISTRY_FILE).read_text(encoding="utf-8"))
     description = {"created_at": datetime.now(tz=UTC).isoformat(), "model_name": facts["name"],
-                   "model_version": facts["version"], "feature_version": version.feature_version,
+                   "model_version": facts["version"], "feature_version": feature_version,
                    "tables": rows, "bytes": sum(p.stat().st_size for p in staging.rglob("*") if p.is_file()),
                    "data": "synthetic" if bakeable else "real", "mount_only": not bakeable}
     (staging / "bundle.json").write_text(json.dumps(description, indent=2), encoding="utf-8")
@@ -164,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.container_bundle",
         description="Write the API container's serving bundle: the champion (HC_MODEL_DIR, else exported from "
-                    "HC_MODEL_NAME@HC_MODEL_ALIAS at HC_MLFLOW_TRACKING_URI), a DuckDB snapshot of its feature "
-                    "version taken from HC_DUCKDB_PATH, and the dbt manifest (HC_DBT_MANIFEST_PATH).")
+                    "HC_MODEL_NAME@HC_MODEL_ALIAS at HC_MLFLOW_TRACKING_URI) and the serving snapshot of its feature "
+                    "version (the one the features stage published beside HC_DUCKDB_PATH or in HC_SERVING_DIR, "
+                    "else written from HC_DUCKDB_PATH with the dbt manifest HC_DBT_MANIFEST_PATH).")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"destination folder (default {DEFAULT_OUT})")
     parser.add_argument("--real-data", action="store_true",
                         help="allow data the generator did not write (real clients): the bundle is marked mount_only "

@@ -145,6 +145,9 @@ def _definitions(kind: type, name: str) -> list[str]:
     (ast.FunctionDef, "is_published", "common.contracts.feature_versions"),
     (ast.FunctionDef, "tracking_uri", "common.contracts.registry"),
     (ast.FunctionDef, "load_spec", "common.contracts.columns"),
+    (ast.FunctionDef, "selection", "common.contracts.serving"),
+    (ast.FunctionDef, "plan", "common.contracts.serving"),
+    (ast.FunctionDef, "mart_node", "common.contracts.serving"),
 ])
 def test_each_contract_is_defined_once(kind: type, name: str, home: str) -> None:
     assert _definitions(kind, name) == [home]

@@ -12,7 +12,10 @@
 Events: created_at (UTC), request_id, endpoint, client_id (NULL for a new client), application_hash (SHA-256 of a
 posted application, NULL for a score by id), features (JSON object: the model inputs used, by name), probability
 (calibrated), decision (`refuse` / `accept`: the model's own words), threshold, model_name, model_version,
-feature_version, latency_ms, principal (who asked).
+feature_version, latency_ms, principal (who asked); with shadow scoring (HC_SHADOW_CHALLENGER=1), the registry's
+`challenger` version scored on the same request off the response path, written a moment after the row:
+challenger_version, challenger_probability, challenger_decision (NULL without shadow scoring, or while it is
+pending). Columns added after a table was created are nullable: `ensure_schema` adds them to an existing database.
 
 Decisions: decision_id (public id), created_at, request_id (of the scoring response decided on, its event's
 `request_id`), client_id (copied from that event), principal and role (who decided), decision (`accepted` /
@@ -46,6 +49,9 @@ EVENTS = sa.Table(
     sa.Column("feature_version", sa.String(64), nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("principal", sa.String(128), nullable=True, index=True),
+    sa.Column("challenger_version", sa.String(32), nullable=True),
+    sa.Column("challenger_probability", sa.Float, nullable=True),
+    sa.Column("challenger_decision", sa.String(16), nullable=True),
 )
 
 ALERTS = sa.Table(

@@ -1,7 +1,9 @@
-"""Build one feature version: `dbt build`, then Great Expectations on the mart, then publish.
+"""Build one feature version: `dbt build`, then Great Expectations on the mart, then publish, then write the
+version's serving snapshot (what the API reads, in files of its own: `common/contracts/serving.py`).
 
 Any failure (a dbt model or test, an expectation) stops the build, is recorded in marts.feature_versions as
-a rejected attempt, and leaves the views marts.client_features / marts.client_profiles where they were.
+a rejected attempt, and leaves the views marts.client_features / marts.client_profiles where they were. A serving
+snapshot that cannot be written does not undo the publication (it is logged; the API writes it at start-up).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from common.contracts import serving
+from common.contracts.feature_versions import resolve
 from dbt_project.pipeline import versions
 from dbt_project.pipeline.expectations import ValidationResult, validate
 from dbt_project.pipeline.validation_frames import compute_frames, documented_columns
@@ -50,6 +54,12 @@ class BuildOptions:
     target_path: Path
     log_path: Path
     expensive_tests: bool = False
+    serving_dir: Path | None = None  # where the serving snapshots go (default: beside the warehouse)
+
+    @property
+    def serving_root(self) -> Path:
+        """The serving snapshots' folder."""
+        return self.serving_dir or serving.default_dir(self.duckdb_path)
 
 
 @dataclass
@@ -203,6 +213,20 @@ def warm_up_great_expectations() -> threading.Thread:
     return thread
 
 
+def write_serving_snapshot(con: duckdb.DuckDBPyConnection, options: BuildOptions, version: str) -> StepTiming | None:
+    """The published version's serving snapshot, from the manifest of this build; None (logged) when it fails."""
+    started, cpu = time.perf_counter(), _self_cpu()
+    try:
+        folder = serving.write(con, resolve(con, version), options.target_path / "manifest.json", options.serving_root)
+    except (duckdb.Error, OSError, ValueError) as error:
+        logger.error("%s is published but its serving snapshot could not be written into %s (%s): the API writes it "
+                     "when it starts", version, options.serving_root, str(error).splitlines()[0])
+        return None
+    step = StepTiming("serving snapshot", time.perf_counter() - started, _self_peak_mb(), _self_cpu() - cpu)
+    logger.info("serving snapshot of %s written in %.1f s: %s", version, step.seconds, folder)
+    return step
+
+
 def build(options: BuildOptions) -> BuildResult:
     """dbt build -> expectations -> publish. Raises BuildError (after recording the rejection) on any failure."""
     with duckdb.connect(str(options.duckdb_path), read_only=True) as con:
@@ -221,6 +245,8 @@ def build(options: BuildOptions) -> BuildResult:
             except duckdb.Error as error:
                 raise BuildError("publish", str(error).splitlines()[0]) from error
             steps.append(StepTiming("publish", time.perf_counter() - started, _self_peak_mb(), _self_cpu() - cpu))
+            snapshot_step = write_serving_snapshot(con, options, version)
+            steps += [snapshot_step] if snapshot_step else []
     except BuildError as error:
         attempt.failed_step = error.step
         raise _reject(options, attempt, error, steps) from None

@@ -23,8 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
             "`dbt build` (staging, intermediate, marts; data tests and unit tests), validate the mart with "
             "Great Expectations, then publish an immutable feature version (marts.client_features__<id>, "
             "recorded in marts.feature_versions) and point the views marts.client_features and "
-            "marts.client_profiles to it. Any failure exits with status 1, names what failed, is recorded as a "
-            "rejected attempt, and leaves the views on the previous version."
+            "marts.client_profiles to it, and write its serving snapshot (what the API reads, in files of its own: "
+            "the API never opens the warehouse while it serves, so this runs while it serves). Any failure exits with "
+            "status 1, names what failed, is recorded as a rejected attempt, and leaves the views on the previous "
+            "version."
         ),
     )
     parser.add_argument("--duckdb-path", type=Path, help="DuckDB warehouse (default: $HC_DUCKDB_PATH, else warehouse/homecredit.duckdb)")
@@ -33,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-path",
         type=Path,
         help="dbt target folder: compiled SQL, run_results.json (default: <dbt project>/target)",
+    )
+    parser.add_argument(
+        "--serving-dir",
+        type=Path,
+        help="where the serving snapshot of the published version goes (default: $HC_SERVING_DIR, else "
+        "<warehouse>.serving/ beside the warehouse)",
     )
     parser.add_argument(
         "--with-expensive-tests",
@@ -47,6 +55,7 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
     settings = get_settings()
     project_dir = settings.dbt_project_dir.resolve()
     target = (args.target_path or project_dir / "target").resolve()
+    serving_dir = args.serving_dir or settings.serving_dir
     return BuildOptions(
         duckdb_path=(args.duckdb_path or settings.duckdb_path).resolve(),
         project_dir=project_dir,
@@ -54,6 +63,7 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         target_path=target,
         log_path=target.parent / "logs" if args.target_path else project_dir / "logs",
         expensive_tests=args.with_expensive_tests,
+        serving_dir=serving_dir.resolve() if serving_dir else None,
     )
 
 

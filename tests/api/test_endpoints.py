@@ -466,7 +466,7 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
                      "/v1/population/variables", "/v1/population/summary", "/v1/population/distribution/{variable}",
                      "/v1/population/similar/{client_id}", "/v1/labels", "/v1/decisions", "/v1/decisions/reasons",
                      "/v1/clients/{client_id}/decisions", "/v1/clients/{client_id}/counter-offer", "/v1/counter-offer",
-                     "/v1/clients/{client_id}/letter"}
+                     "/v1/clients/{client_id}/letter", "/v1/admin/reload"}
     components = schema["components"]["schemas"]
     assert components["ScoreRequest"]["examples"][0]["application"]["AMT_CREDIT"] == 450000.0
     assert "examples" in components["ScorePublic"] and "examples" in components["ExplanationPublic"]
@@ -481,3 +481,8 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
     assert "rate" in schema["paths"]["/v1/clients/{client_id}/counter-offer"]["get"]["description"]
     letter = schema["paths"]["/v1/clients/{client_id}/letter"]["get"]["responses"]["200"]["content"]
     assert '<html lang="fr">' in letter["text/html"]["example"] and "application/pdf" in letter
+    reload = schema["paths"]["/v1/admin/reload"]["post"]
+    assert reload["summary"] == "Serve the registry's champion now, if it moved"
+    assert "409 with the reason when the new version fails a check: the old one keeps serving" in reload["description"]
+    assert {"200", "401", "403", "409"} <= set(reload["responses"])
+    assert "examples" in components["ReloadPublic"]

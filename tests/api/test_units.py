@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from api.application import EXAMPLE_APPLICATION, Application
 from api.events import AuditRecord, Event, EventStore, application_hash
-from api.features import load_manifest, mart_node, plan
+from api.features import load_manifest
 from api.population import Filters, Population
 from api.security import KeyConfigError, load_keys
 from common.contracts.events import AUDIT_LOG
+from common.contracts.serving import mart_node, plan
 from common.settings import Settings
 
 

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from api.principals import seed_record
+from common.contracts import serving
 from scripts import container_check
 from scripts.container_images import Engine, build_all, images
 from tests.api.conftest import KEY, ApiWorld
@@ -60,7 +61,8 @@ class Built:
 
 def bundle_clients(folder: Path, n: int = 6) -> tuple[int, ...]:
     """Train and test clients spread over the bundle's feature snapshot."""
-    with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as con:
+    (snapshot,) = (folder / "serving").iterdir()  # the champion's feature version
+    with duckdb.connect(str(snapshot / serving.DATABASE), read_only=True) as con:
         table = con.sql("select table_name from marts.feature_versions").fetchall()[0][0]
         ids = [r[0] for r in con.sql(f'select client_id from marts."{table}" order by client_id').fetchall()]
     return tuple(ids[:: max(len(ids) // n, 1)][:n] + [ids[-1]])
