@@ -31,7 +31,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
     """Poll /health until it answers 200 (fail when the server exits first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,7 +46,7 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 90) -> None
     raise AssertionError("the server did not answer /health in time")
 
 
-def wait_workers(log_path: Path, workers: int, process: subprocess.Popen, timeout: float = 120) -> None:
+def wait_workers(log_path: Path, workers: int, process: subprocess.Popen, timeout: float = 300) -> None:
     """Wait until `workers` distinct processes logged that they are ready (a worker still starting accepts nothing)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,7 +79,12 @@ def two_workers(api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory):
         yield url, events_url, log_path
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=120)  # a worker still starting finishes its start-up before it stops
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
 
 
 def _count(events_url: str, sql: str) -> tuple:

@@ -54,7 +54,7 @@ def start_api(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, st
                                 "--log-level", "WARNING"], env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/health", 120, process)
+        wait_http(f"{url}/health", 300, process)  # a loaded 2-core machine loads the model slowly
     except (RuntimeError, TimeoutError) as error:
         stop(process)
         raise RuntimeError(f"{error}; API log:\n{log_path.read_text(errors='replace')[-3000:]}") from None
