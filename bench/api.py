@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from api.__main__ import WORKER_HEALTHCHECK_S
 from api.events import EventStore
 from api.features import raw_application, raw_columns
 from api.principals import PrincipalStore, seed_record
@@ -178,7 +179,8 @@ def start_api(port: int, workers: int, events_url: str, checked: bool = True,
         env["HC_PRINCIPALS_SEED"] = json.dumps([seed_record("bench-unchecked", "advisor")[0]])
     command = ([sys.executable, "-m", "api", "serve", "--log-level", "WARNING"] if checked else
                [sys.executable, "-m", "uvicorn", "bench.unchecked:create_app", "--factory", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"])
+                "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+                "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_S)])
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
