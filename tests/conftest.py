@@ -27,9 +27,12 @@ def shared_dir() -> Path:
 def synthetic_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small seeded synthetic data set (4,000 clients, seed 3): (data folder, oracle CSV). Never modify it."""
     from warehouse.synth.generate import generate
+    from warehouse.synth.guard import write_manifest
 
     root = tmp_path_factory.mktemp("synthetic")
     generate(4000, 3, root / "raw", root / "oracle.csv", progress=False)
+    # signed as the CLI signs them: the loader records them as synthetic, so a serving bundle may carry them
+    write_manifest(root / "raw", {"clients": 4000, "seed": 3}, sorted(p.name for p in (root / "raw").iterdir()))
     return root / "raw", root / "oracle.csv"
 
 
