@@ -34,8 +34,9 @@ from api.__main__ import WORKER_HEALTHCHECK_S
 from api.events import EventStore
 from api.features import raw_application, raw_columns
 from api.principals import PrincipalStore, seed_record
-from api.registry import ModelLoadError, registry_facts
+from api.registry import ModelLoadError, RegistryFacts, registry_facts
 from api.store import FeatureStoreError, open_warehouse, served_version
+from common.contracts.feature_versions import FeatureVersion
 from common.contracts.registry import tracking_uri
 from common.settings import Settings, get_settings
 
@@ -231,21 +232,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; 0 when every run completed without errors."""
-    args = parse_args(argv)
+def served_champion(settings: Settings) -> tuple[RegistryFacts, FeatureVersion] | None:
+    """(registry facts, served feature version) of the champion the API would serve; None, said on stderr, when wrk,
+    the model or its feature version is missing."""
     if shutil.which("wrk") is None:
         print("wrk is not installed: `apt-get install wrk` (Debian) and run again", file=sys.stderr)
-        return 2
-
-    settings = get_settings()
+        return None
     try:
         facts = registry_facts(settings)
         with open_warehouse(settings.duckdb_path) as con:
-            version = served_version(con, facts.tags.get("feature_version"))
+            return facts, served_version(con, facts.tags.get("feature_version"))
     except (ModelLoadError, FeatureStoreError) as error:
         print(f"cannot benchmark: {error}", file=sys.stderr)
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when every run completed without errors."""
+    args = parse_args(argv)
+    settings = get_settings()
+    served = served_champion(settings)
+    if served is None:
         return 2
+    facts, version = served
     lines = sample_requests(settings, version.snapshot, args.clients, args.seed)
     lines["unchecked score by id"] = lines["api score by id"]
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))

@@ -27,10 +27,8 @@ import duckdb
 
 from api.counter_offer import CounterOfferSearch
 from api.features import raw_application, raw_columns
-from api.registry import ModelLoadError, registry_facts
 from api.startup import build_service
-from api.store import FeatureStoreError, open_warehouse, served_version
-from bench.api import Result, bench_principal, free_port, run_wrk, start_api, stop, wait_for
+from bench.api import Result, bench_principal, free_port, run_wrk, served_champion, start_api, stop, wait_for
 from common.settings import Settings, get_settings
 
 MAX_P95_MS = 300.0  # issue 16
@@ -90,17 +88,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when the target is met without errors."""
     args = parse_args(argv)
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: `apt-get install wrk` (Debian) and run again", file=sys.stderr)
-        return 2
     settings = get_settings()
-    try:
-        facts = registry_facts(settings)
-        with open_warehouse(settings.duckdb_path) as con:
-            version = served_version(con, facts.tags.get("feature_version"))
-    except (ModelLoadError, FeatureStoreError) as error:
-        print(f"cannot benchmark: {error}", file=sys.stderr)
+    served = served_champion(settings)
+    if served is None:
         return 2
+    facts, version = served
     population, lines = sample_lines(settings.duckdb_path, version.snapshot, args.clients, args.seed)
     load_before = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="bench-counter-offer-"))
