@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,7 +105,8 @@ def stop_background(clone: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/hc-bench-make-run"), help="where the clone goes")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "hc-bench-make-run",
+                        help="where the clone goes (default: <temp>/hc-bench-make-run)")
     parser.add_argument("--clients", type=int, default=50_000, help="synthetic clients (make run's default 50,000)")
     parser.add_argument("--reuse-clone", action="store_true", help="keep DIR/clone as it is (time a later run only)")
     parser.add_argument("--budget-first", type=float, default=300.0, help="seconds to the first prediction (300)")
