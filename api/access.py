@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.events import EventStore
+from api.events import EventStore, application_hash
 from api.principals import Principal, PrincipalStore
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,7 @@ class Access:
             raise unauthorized()
         request.state.principal = principal
         if self.scope is not None and not principal.can(self.scope):
-            raise HTTPException(status_code=403, detail=f"Forbidden: principal {principal.name!r} lacks the scope "
-                                                        f"{self.scope!r}")
+            raise forbidden(principal, self.scope)
         over = guard.throttle(principal, self.bucket)
         if over is not None:
             limit, retry_after = over
@@ -121,6 +120,24 @@ class Access:
                                 detail=f"Too many requests: at most {limit.count} per {limit.unit} for "
                                        f"{self.bucket} routes; retry in {retry_after} s")
         return principal
+
+
+def forbidden(principal: Principal, scope: str, why: str = "") -> HTTPException:
+    """The 403 of a principal without `scope` (`why`: what the scope was needed for, in parentheses)."""
+    return HTTPException(status_code=403, detail=f"Forbidden: principal {principal.name!r} lacks the scope {scope!r}"
+                                                 + (f" ({why})" if why else ""))
+
+
+def posted_application(request: Request, principal: Principal, application: dict, client_id: int | None,
+                       use: str) -> dict:
+    """A posted application as it is read: with a `client_id` its history goes into the features, which needs
+    `client:read` (403 naming `use` otherwise); the request's audit row names the client and the application's
+    hash."""
+    if client_id is not None and not principal.can("client:read"):
+        raise forbidden(principal, "client:read", f"needed to {use} a client's history")
+    request.state.application_hash = application_hash(application, client_id)
+    request.state.client_id = client_id
+    return application
 
 
 def secured(scope: str | None, bucket: str) -> dict[str, Any]:

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from api.access import PrincipalDep, secured
+from api.access import PrincipalDep, posted_application, secured
 from api.counter_offer import MAX_TERM, MIN_TERM, CounterOfferError, CounterOfferSearch
 from api.deps import ServiceDep
-from api.events import application_hash
 from api.oversight_schemas import CounterOfferPublic, CounterOfferRequest
 from api.schemas import error_responses
 from api.service import ClientNotFoundError
@@ -47,12 +46,7 @@ def posted_counter_offer(body: CounterOfferRequest, service: ServiceDep, request
     unchanged and the annuity recomputed at the rate the application implies (stated in `rate`). With `client_id`
     the client's history is used, which needs the scope `client:read` (403 otherwise); 404 for an unknown client,
     422 when no rate can be implied (no annuity, or a term too short to repay the amount)."""
-    if body.client_id is not None and not principal.can("client:read"):
-        raise HTTPException(status_code=403, detail=f"Forbidden: principal {principal.name!r} lacks the scope "
-                                                    "'client:read' (needed to use a client's history)")
-    posted = body.application.model_dump()
-    request.state.application_hash = application_hash(posted, body.client_id)
-    request.state.client_id = body.client_id
+    posted = posted_application(request, principal, body.application.model_dump(), body.client_id, "use")
     if body.client_id is not None and service.matrix.index(body.client_id) is None:
         raise ClientNotFoundError(body.client_id)
     return _search(service, posted, body.client_id, body.term_months)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from api.access import PrincipalDep, secured
+from api.access import PrincipalDep, posted_application, secured
 from api.deps import RequestIdDep, ServiceDep
-from api.events import application_hash
 from api.schemas import PostedScorePublic, ScoreRequest, error_responses
 
 router = APIRouter(prefix="/v1", tags=["score"],
@@ -29,12 +28,7 @@ def score_application(body: ScoreRequest, service: ServiceDep, request_id: Reque
     that needs the scope `client:read` too.
     """
     started = time.perf_counter()
-    if body.client_id is not None and not principal.can("client:read"):
-        raise HTTPException(status_code=403, detail=f"Forbidden: principal {principal.name!r} lacks the scope "
-                                                    "'client:read' (needed to score with a client's history)")
-    posted = body.application.model_dump()
-    request.state.application_hash = application_hash(posted, body.client_id)
-    request.state.client_id = body.client_id
+    posted = posted_application(request, principal, body.application.model_dump(), body.client_id, "score with")
     scored = service.score_application(posted, body.client_id)
     payload = service.score_payload(scored, body.client_id, request_id) | service.explain(scored, top)
     request.state.event = service.event(request_id, "POST /v1/score", body.client_id, scored, started, principal.name,
