@@ -101,6 +101,9 @@ def main() -> None:
         print(f"error: {err} ({logs}/)", file=sys.stderr)
         sys.exit(1)
     finally:
+        # a second Ctrl-C (or make passing the signal on) must not cut the stop short with a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for proc in procs.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
