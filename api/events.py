@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from api.prepared import Prepared
 from common.contracts.events import AUDIT_LOG, EVENTS, RATE_COUNTERS, ensure_schema
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,15 @@ class EventStore:
         ensure_schema(self.engine)
         self.counters = make_engine(counters_url(url), "OFF")
         RATE_COUNTERS.create(self.counters, checkfirst=True)
+        dialect = postgresql if self.counters.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(RATE_COUNTERS).values(
+            principal=sa.bindparam("principal"), bucket=sa.bindparam("bucket"),
+            window_start=sa.bindparam("window_start"), count=1)
+        self._count_hit = Prepared(self.counters, upsert.on_conflict_do_update(
+            index_elements=["principal", "bucket", "window_start"],
+            set_={"count": RATE_COUNTERS.c.count + 1}).returning(RATE_COUNTERS.c.count))
+        self._clear_windows = Prepared(self.counters, RATE_COUNTERS.delete().where(
+            RATE_COUNTERS.c.bucket == sa.bindparam("bucket")).where(RATE_COUNTERS.c.window_start < sa.bindparam("before")))
         self._pending: list[tuple[AuditRecord, Event | Row | None, Future]] = []
         self._shadow: list[dict[str, Any]] = []  # challenger scores of committed events, to write
         self.on_commit: Callable[[list[Event]], None] | None = None  # gets the events of each committed batch
@@ -243,17 +253,9 @@ class EventStore:
         """
         now = time.time() if now is None else now
         start = int(now // window_s * window_s)
-        values = {"principal": principal, "bucket": bucket, "window_start": start, "count": 1}
-        dialect = postgresql if self.counters.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(RATE_COUNTERS).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["principal", "bucket", "window_start"],
-            set_={"count": RATE_COUNTERS.c.count + 1}).returning(RATE_COUNTERS.c.count)
-        with self.counters.begin() as con:
-            count = int(con.execute(statement).scalar_one())
-            if count == 1:  # the first request of a window clears the windows that are over
-                con.execute(RATE_COUNTERS.delete().where(RATE_COUNTERS.c.bucket == bucket)
-                            .where(RATE_COUNTERS.c.window_start < start - window_s))
+        count = int(self._count_hit.first({"principal": principal, "bucket": bucket, "window_start": start})[0])
+        if count == 1:  # the first request of a window clears the windows that are over
+            self._clear_windows.first({"bucket": bucket, "before": start - window_s})
         return count, max(1, int(start + window_s - now + 0.999))
 
     def count(self, table: sa.Table = EVENTS) -> int:

@@ -23,11 +23,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from api.events import EventStore
+from api.prepared import Prepared
 from common.contracts.events import PRINCIPALS
 from common.settings import Settings
 
@@ -141,6 +142,21 @@ def parse_seed(text: str) -> list[dict]:
     return records
 
 
+class _Row(NamedTuple):
+    """What authentication reads of a principal's row."""
+
+    id: int
+    name: str
+    role: str
+    scopes: str
+    key_id: str
+    key_hash: str
+    revoked_at: Any
+
+
+_ROW_COLUMNS = [PRINCIPALS.c[name] for name in _Row._fields]
+
+
 def _row_principal(row: Any) -> Principal:
     return Principal(row.name, row.role, frozenset(row.scopes.split()), row.id)
 
@@ -152,6 +168,9 @@ class PrincipalStore:
         self.engine = engine
         self.dev_keys = dev_keys
         self._verified: dict[bytes, tuple[int, str]] = {}  # sha256(key) -> (principal id, hash it matched)
+        # the row is re-read on every request (a revocation counts on the next one): compiled once
+        self._by_id = Prepared(engine, sa.select(*_ROW_COLUMNS).where(PRINCIPALS.c.id == sa.bindparam("id")))
+        self._by_key_id = Prepared(engine, sa.select(*_ROW_COLUMNS).where(PRINCIPALS.c.key_id == sa.bindparam("key_id")))
 
     # -- administration ------------------------------------------------------------------------------------
     def add(self, name: str, role: str, scopes: list[str] | None = None, subject: str | None = None) -> str:
@@ -232,12 +251,12 @@ class PrincipalStore:
             return self._dev(key)
         digest = hashlib.sha256(key.encode()).digest()
         cached = self._verified.get(digest)
-        with self.engine.connect() as con:
-            if cached is not None:
-                row = con.execute(sa.select(PRINCIPALS).where(PRINCIPALS.c.id == cached[0])).first()
-            else:
-                row = con.execute(sa.select(PRINCIPALS).where(PRINCIPALS.c.key_id == match.group(1))).first()
-        if row is None or row.revoked_at is not None or row.key_id != match.group(1):
+        found = (self._by_id.first({"id": cached[0]}) if cached is not None
+                 else self._by_key_id.first({"key_id": match.group(1)}))
+        if found is None:
+            return None
+        row = _Row(*found)
+        if row.revoked_at is not None or row.key_id != match.group(1):
             return None
         if cached is not None and hmac.compare_digest(cached[1], row.key_hash):
             return _row_principal(row)

@@ -146,8 +146,11 @@ def test_rate_limit_holds_across_workers_then_revocation_takes_effect_in_both(tw
     assert 0 < int(refused.headers["retry-after"]) <= 3600
     assert refused.json()["message"] == ("Too many requests: at most 25 per hour for population routes; retry in "
                                          f"{refused.headers['retry-after']} s")
-    served_by = set(re.findall(r"\[(\d+)\] api\.access: \w+ GET /v1/population/summary 429", log_path.read_text()))
-    assert len(served_by) == 2, "both workers refused some"
+    # both workers answered some of the 40 and only 25 passed in all: the count is shared (each worker alone would
+    # have let 25 through); which worker refuses is up to the kernel's choice of the accepting worker
+    served_by = set(re.findall(r"\[(\d+)\] api\.access: \w+ GET /v1/population/summary (?:200|429)",
+                               log_path.read_text()))
+    assert len(served_by) == 2, "both workers answered some"
     revoked = subprocess.run([sys.executable, "-m", "api", "principals", "revoke", "analyst-test"],
                              env={**os.environ, "HC_EVENTS_URL": events_url}, capture_output=True, text=True, timeout=60)
     assert revoked.returncode == 0, revoked.stderr

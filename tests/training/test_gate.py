@@ -238,3 +238,21 @@ def test_promote_and_rollback_on_the_command_line(planted) -> None:
         assert done.returncode == 1 and "credit-scoring has no version '99'" in done.stderr
         done = cli("promote", target)
         assert done.returncode == 2 and "the following arguments are required: --reason" in done.stderr
+
+
+def test_the_model_card_says_why_a_challenger_was_kept_or_promoted() -> None:
+    """The card's gate section: the verdict, the reason, the version still served and how to override."""
+    from training.card import _gate
+
+    kept = gate.Verdict(False, "cost interval (0.0100, 0.0300) per applicant is entirely above 0", "3", (0.01, 0.03),
+                        0.52, 0.50, 1000, 400)
+    text = _gate({"model_version": "4", "gate": kept.as_dict()})
+    assert text.splitlines()[0] == "## Promotion gate: kept as challenger"
+    assert text.splitlines()[1] == ("Version 4 was not promoted: cost interval (0.0100, 0.0300) per applicant is "
+                                    "entirely above 0. The API keeps serving version 3; `python -m training promote 4 "
+                                    "--reason TEXT` overrides the gate.")
+    promoted = gate.Verdict(True, f"first model: {MODEL_NAME} had no {CHAMPION}", n_holdout=1000)
+    assert _gate({"model_version": "1", "gate": promoted.as_dict()}) == (
+        f"## Promotion gate: promoted to champion\nVersion 1 was promoted: first model: {MODEL_NAME} had no "
+        f"{CHAMPION}.\n")
+    assert _gate({"model_version": "1"}) == ""  # a run without a registry (no verdict): no section
