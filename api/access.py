@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.events import EventStore, application_hash
+from api.prepared import BusyError
 from api.principals import Principal, PrincipalStore
 
 log = logging.getLogger(__name__)
@@ -82,12 +84,23 @@ class Guard:
             return self.principals.by_subject(subject) if subject else None
         return None
 
-    def throttle(self, principal: Principal, bucket: str) -> tuple[Limit, int] | None:
-        """(the limit, seconds to wait) when this request is one too many, else None."""
+    def identify_now(self, key: str | None, token: str | None) -> tuple[bool, Principal | None]:
+        """`identify` when it can answer at once, without waiting (on the event loop): (True, the principal or None);
+        (False, None) when `identify` must run in a thread (a key not verified yet, an ID token, a busy database)."""
+        if key:
+            return self.principals.authenticate_now(key)
+        return (True, None) if not token or self.verify_token is None else (False, None)
+
+    def throttle(self, principal: Principal, bucket: str, wait: bool = True) -> tuple[Limit, int] | None:
+        """(the limit, seconds to wait) when this request is one too many, else None.
+
+        Raises:
+            BusyError: with `wait=False`, when the counter is locked by another worker now (the request is not counted).
+        """
         limit = self.limits.get(bucket)
         if limit is None:
             return None
-        count, retry_after = self.store.hit(principal.name, bucket, limit.window_s)
+        count, retry_after = self.store.hit(principal.name, bucket, limit.window_s, wait=wait)
         return (limit, retry_after) if count > limit.count else None
 
 
@@ -104,16 +117,24 @@ class Access:
         self.scope = scope
         self.bucket = bucket
 
-    def __call__(self, request: Request, key: Annotated[str | None, Security(api_key_header)],
-                 token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
+    async def __call__(self, request: Request, key: Annotated[str | None, Security(api_key_header)],
+                       token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
+        # on the event loop when the answer needs no wait (a known key, a free counter), else in a thread: scrypt, an
+        # ID token's signature, a lock held by another worker
         guard: Guard = request.app.state.guard
-        principal = guard.identify(key, token.credentials if token else None)
+        credentials = token.credentials if token else None
+        decided, principal = guard.identify_now(key, credentials)
+        if not decided:
+            principal = await run_in_threadpool(guard.identify, key, credentials)
         if principal is None:
             raise unauthorized()
         request.state.principal = principal
         if self.scope is not None and not principal.can(self.scope):
             raise forbidden(principal, self.scope)
-        over = guard.throttle(principal, self.bucket)
+        try:
+            over = guard.throttle(principal, self.bucket, wait=False)
+        except BusyError:
+            over = await run_in_threadpool(guard.throttle, principal, self.bucket)
         if over is not None:
             limit, retry_after = over
             raise HTTPException(status_code=429, headers={"Retry-After": str(retry_after)},

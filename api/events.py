@@ -21,6 +21,7 @@ fsyncs: with SQLite they live in a database file of their own beside the events 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -36,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from api.prepared import Prepared
+from api.prepared import BusyError, Prepared
 from common.contracts.events import AUDIT_LOG, EVENTS, RATE_COUNTERS, ensure_schema
 
 log = logging.getLogger(__name__)
@@ -95,30 +96,36 @@ def application_hash(application: dict[str, Any], client_id: int | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _pragmas(synchronous: str):
+def _pragmas(synchronous: str, busy_timeout_ms: int):
     def apply(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
     return apply
 
 
-def make_engine(url: str, synchronous: str = "FULL") -> sa.Engine:
-    """An engine on the events database; SQLite gets WAL, the given `synchronous` and a busy timeout."""
+def make_engine(url: str, synchronous: str = "FULL", busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sa.Engine:
+    """An engine on the events database; SQLite gets WAL, the given `synchronous` and busy timeout."""
     parsed = sa.engine.make_url(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": False}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
         kwargs["pool_size"] = 20
         kwargs["max_overflow"] = 20
     engine = sa.create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _pragmas(synchronous))
+        sa.event.listen(engine, "connect", _pragmas(synchronous, busy_timeout_ms))
     return engine
+
+
+def local_file(url: str) -> bool:
+    """Whether the database is a SQLite file on this machine (its short queries may run on the event loop)."""
+    parsed = sa.engine.make_url(url)
+    return parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:"
 
 
 def counters_url(url: str) -> str:
@@ -140,15 +147,20 @@ class EventStore:
         ensure_schema(self.engine)
         self.counters = make_engine(counters_url(url), "OFF")
         RATE_COUNTERS.create(self.counters, checkfirst=True)
+        # the same files through connections that never wait for a lock: the per-request checks on the event loop
+        local = local_file(url)
+        self.nowait = make_engine(url, synchronous, 0) if local else None
+        self.counters_nowait = counters_nowait = make_engine(counters_url(url), "OFF", 0) if local else None
         dialect = postgresql if self.counters.dialect.name == "postgresql" else sqlite
         upsert = dialect.insert(RATE_COUNTERS).values(
             principal=sa.bindparam("principal"), bucket=sa.bindparam("bucket"),
             window_start=sa.bindparam("window_start"), count=1)
         self._count_hit = Prepared(self.counters, upsert.on_conflict_do_update(
             index_elements=["principal", "bucket", "window_start"],
-            set_={"count": RATE_COUNTERS.c.count + 1}).returning(RATE_COUNTERS.c.count))
+            set_={"count": RATE_COUNTERS.c.count + 1}).returning(RATE_COUNTERS.c.count), counters_nowait)
         self._clear_windows = Prepared(self.counters, RATE_COUNTERS.delete().where(
-            RATE_COUNTERS.c.bucket == sa.bindparam("bucket")).where(RATE_COUNTERS.c.window_start < sa.bindparam("before")))
+            RATE_COUNTERS.c.bucket == sa.bindparam("bucket")).where(RATE_COUNTERS.c.window_start < sa.bindparam("before")),
+            counters_nowait)
         self._pending: list[tuple[AuditRecord, Event | Row | None, Future]] = []
         self._shadow: list[dict[str, Any]] = []  # challenger scores of committed events, to write
         self.on_commit: Callable[[list[Event]], None] | None = None  # gets the events of each committed batch
@@ -245,17 +257,24 @@ class EventStore:
             if shadow:
                 _update_shadow(con, shadow)
 
-    def hit(self, principal: str, bucket: str, window_s: int, now: float | None = None) -> tuple[int, int]:
+    def hit(self, principal: str, bucket: str, window_s: int, now: float | None = None,
+            wait: bool = True) -> tuple[int, int]:
         """Count one request of `principal` in the current window of `bucket`.
 
         Returns:
             (requests in this window so far, this one included; seconds until the window ends).
+
+        Raises:
+            BusyError: with `wait=False`, when counting would have to wait for a lock (nothing was counted).
         """
         now = time.time() if now is None else now
         start = int(now // window_s * window_s)
-        count = int(self._count_hit.first({"principal": principal, "bucket": bucket, "window_start": start})[0])
+        values = {"principal": principal, "bucket": bucket, "window_start": start}
+        count = int((self._count_hit.first(values) if wait else self._count_hit.first_now(values))[0])
         if count == 1:  # the first request of a window clears the windows that are over
-            self._clear_windows.first({"bucket": bucket, "before": start - window_s})
+            with contextlib.suppress(BusyError):  # the request is counted; the next window's first clears them
+                (self._clear_windows.first if wait else self._clear_windows.first_now)(
+                    {"bucket": bucket, "before": start - window_s})
         return count, max(1, int(start + window_s - now + 0.999))
 
     def count(self, table: sa.Table = EVENTS) -> int:
@@ -278,8 +297,9 @@ class EventStore:
             self._closed = True
             self._ready.notify()
         self._writer.join(timeout=30)
-        self.engine.dispose()
-        self.counters.dispose()
+        for engine in (self.engine, self.counters, self.nowait, self.counters_nowait):
+            if engine is not None:
+                engine.dispose()
 
 
 def _update_shadow(con: sa.Connection, shadow: list[dict[str, Any]]) -> None:

@@ -5,6 +5,11 @@ through SQLAlchemy Core they cost 40-90 µs each in a loop and several times tha
 construction, execution context, result processing); on the pooled driver connection the same query costs about
 12 µs (`make bench-api` measures what the checks add). The SQL still comes from the tables of
 `common/contracts/events.py`, compiled for the engine's dialect, so SQLite and server databases take the same path.
+
+With a local SQLite file the checks run on the event loop itself (`first_now`): a thread hop per request, and the
+extra handovers of the interpreter lock it brings under concurrency, cost more than the query. They must never wait
+there: `first_now` uses connections whose busy timeout is 0 and raises `BusyError` when a lock is held elsewhere (another
+worker writing its counter), and the caller runs the waiting `first` in a thread instead.
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+
+
+class BusyError(Exception):
+    """The statement cannot run without waiting (no connection that never waits, or a lock held elsewhere)."""
+
 
 class Prepared:
-    """One statement with named parameters, compiled for `engine`'s dialect, run on a pooled driver connection."""
+    """One statement with named parameters, compiled for `engine`'s dialect, run on a pooled driver connection;
+    `nowait`: an engine on the same database whose connections never wait for a lock (SQLite busy timeout 0)."""
 
-    def __init__(self, engine: sa.Engine, statement: sa.ClauseElement) -> None:
+    def __init__(self, engine: sa.Engine, statement: sa.ClauseElement, nowait: sa.Engine | None = None) -> None:
         self.engine = engine
+        self.nowait = nowait
         compiled = statement.compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.positional = compiled.positional
@@ -32,7 +45,27 @@ class Prepared:
 
     def first(self, values: Mapping[str, Any]) -> tuple | None:
         """The first row of the statement (a tuple in its columns' order), or None; committed."""
-        connection = self.engine.raw_connection()
+        return self._run(self.engine, values)
+
+    def first_now(self, values: Mapping[str, Any]) -> tuple | None:
+        """As `first`, without ever waiting for a lock.
+
+        Raises:
+            BusyError: there is no engine that never waits, or the database is locked now (nothing was changed).
+        """
+        if self.nowait is None:
+            raise BusyError("no connection that never waits")
+        try:
+            return self._run(self.nowait, values)
+        except Exception as error:  # the driver's own (raw connection) or wrapped by SQLAlchemy (pool checkout)
+            driver_error = getattr(error, "orig", None) or error
+            code = getattr(driver_error, "sqlite_errorcode", None)
+            if code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
+                raise BusyError(str(driver_error)) from error
+            raise
+
+    def _run(self, engine: sa.Engine, values: Mapping[str, Any]) -> tuple | None:
+        connection = engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:

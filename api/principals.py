@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -28,7 +29,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from api.events import EventStore
-from api.prepared import Prepared
+from api.prepared import BusyError, Prepared
 from common.contracts.events import PRINCIPALS
 from common.settings import Settings
 
@@ -164,12 +165,12 @@ def _row_principal(row: Any) -> Principal:
 class PrincipalStore:
     """The `principals` table: administration (add, list, revoke, rotate) and request authentication."""
 
-    def __init__(self, engine: sa.Engine, dev_keys: tuple[bytes, ...] = ()) -> None:
+    def __init__(self, engine: sa.Engine, dev_keys: tuple[bytes, ...] = (), nowait: sa.Engine | None = None) -> None:
         self.engine = engine
         self.dev_keys = dev_keys
         self._verified: dict[bytes, tuple[int, str]] = {}  # sha256(key) -> (principal id, hash it matched)
         # the row is re-read on every request (a revocation counts on the next one): compiled once
-        self._by_id = Prepared(engine, sa.select(*_ROW_COLUMNS).where(PRINCIPALS.c.id == sa.bindparam("id")))
+        self._by_id = Prepared(engine, sa.select(*_ROW_COLUMNS).where(PRINCIPALS.c.id == sa.bindparam("id")), nowait)
         self._by_key_id = Prepared(engine, sa.select(*_ROW_COLUMNS).where(PRINCIPALS.c.key_id == sa.bindparam("key_id")))
 
     # -- administration ------------------------------------------------------------------------------------
@@ -244,27 +245,49 @@ class PrincipalStore:
     # -- authentication -------------------------------------------------------------------------------------
     def authenticate(self, key: str | None) -> Principal | None:
         """The principal a key belongs to, or None (unknown, wrong, revoked or rotated-away key)."""
+        decided, principal = self._known(key, self._by_id.first)
+        return principal if decided else self._verify(key)
+
+    def authenticate_now(self, key: str | None) -> tuple[bool, Principal | None]:
+        """(True, the principal or None) when the key was verified before or is refused without its slow hash, read
+        without waiting for a lock; (False, None) when only `authenticate` can tell (a key this worker has not
+        verified yet, scrypt: tens of milliseconds) or the database is busy."""
+        try:
+            return self._known(key, self._by_id.first_now)
+        except BusyError:
+            return False, None
+
+    def _known(self, key: str | None, read: Callable[[dict], tuple | None]) -> tuple[bool, Principal | None]:
         if not key:
-            return None
+            return True, None
         match = KEY_PATTERN.match(key)
         if match is None:
-            return self._dev(key)
-        digest = hashlib.sha256(key.encode()).digest()
-        cached = self._verified.get(digest)
-        found = (self._by_id.first({"id": cached[0]}) if cached is not None
-                 else self._by_key_id.first({"key_id": match.group(1)}))
+            return True, self._dev(key)
+        cached = self._verified.get(hashlib.sha256(key.encode()).digest())
+        if cached is None:
+            return False, None
+        found = read({"id": cached[0]})  # re-read on every request: a revocation counts on the next one
+        if found is None:
+            return True, None
+        row = _Row(*found)
+        if row.revoked_at is not None or row.key_id != match.group(1):
+            return True, None
+        if hmac.compare_digest(cached[1], row.key_hash):
+            return True, _row_principal(row)
+        return False, None  # a new hash under the same key id: verify again
+
+    def _verify(self, key: str) -> Principal | None:
+        """The slow path: the row by the key's id, the secret checked by scrypt, remembered when it matches."""
+        match = KEY_PATTERN.match(key)
+        found = self._by_key_id.first({"key_id": match.group(1)})
         if found is None:
             return None
         row = _Row(*found)
-        if row.revoked_at is not None or row.key_id != match.group(1):
-            return None
-        if cached is not None and hmac.compare_digest(cached[1], row.key_hash):
-            return _row_principal(row)
-        if not verify_secret(match.group(2), row.key_hash):
+        if row.revoked_at is not None or not verify_secret(match.group(2), row.key_hash):
             return None
         if len(self._verified) > 10_000:  # a bounded memory of verified keys
             self._verified.clear()
-        self._verified[digest] = (row.id, row.key_hash)
+        self._verified[hashlib.sha256(key.encode()).digest()] = (row.id, row.key_hash)
         return _row_principal(row)
 
     def by_subject(self, subject: str) -> Principal | None:

@@ -183,7 +183,7 @@ def build_guard(settings: Settings, events: EventStore) -> Guard:
         limits = parse_rate_limits(settings.rate_limits)
     except (KeyConfigError, RateLimitConfigError) as error:
         raise StartupError(str(error)) from None
-    principals = PrincipalStore(events.engine, dev_keys)
+    principals = PrincipalStore(events.engine, dev_keys, events.nowait)
     if settings.principals_seed:
         try:
             principals.seed(parse_seed(settings.principals_seed))

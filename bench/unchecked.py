@@ -33,7 +33,7 @@ def _events_only(self: events.EventStore, rows: list, shadow: list | None = None
             con.execute(EVENTS.insert(), rows)
 
 
-def _unchecked(self: Access, request: Request, key: str | None = None, token: object = None) -> Principal:
+async def _unchecked(self: Access, request: Request, key: str | None = None, token: object = None) -> Principal:
     request.state.principal = BENCH_PRINCIPAL
     return BENCH_PRINCIPAL
 

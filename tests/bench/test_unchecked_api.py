@@ -21,3 +21,8 @@ def test_the_replacement_insert_takes_what_the_writer_passes() -> None:
 def test_the_replacement_access_check_takes_what_a_route_passes() -> None:
     assert _parameters(unchecked._unchecked)[:2] == _parameters(Access.__call__)[:2] == ["self", "request"]
     assert set(_parameters(unchecked._unchecked)) >= set(_parameters(Access.__call__))
+
+
+def test_the_replacement_access_check_runs_where_the_real_one_does() -> None:
+    """Both on the event loop (async) or both in a thread: the baseline must not pay a thread hop the API skips."""
+    assert inspect.iscoroutinefunction(unchecked._unchecked) == inspect.iscoroutinefunction(Access.__call__) is True
