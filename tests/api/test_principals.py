@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 
 from api.access import Limit, RateLimitConfigError, parse_rate_limits
 from api.events import EventStore
+from api.prepared import BusyError, Prepared
 from api.principals import (
     DEV_PRINCIPAL,
     KEY_PATTERN,
@@ -31,7 +34,7 @@ from common.contracts.events import PRINCIPALS
 @pytest.fixture
 def store(tmp_path: Path) -> PrincipalStore:
     events = EventStore(f"sqlite:///{tmp_path / 'events.sqlite'}")
-    yield PrincipalStore(events.engine, dev_keys=(b"dev-key-0123456789abcdef",))
+    yield PrincipalStore(events.engine, dev_keys=(b"dev-key-0123456789abcdef",), nowait=events.nowait)  # as the API
     events.dispose()
 
 
@@ -126,6 +129,39 @@ def test_counters_are_shared_by_every_connection_and_reset_each_window(tmp_path:
     assert second.hit("alice", "population", 60, now=180.0) == (1, 60)  # a new window
     first.dispose()
     second.dispose()
+
+
+def test_the_event_loop_never_waits_for_a_counter_locked_by_another_worker(tmp_path: Path) -> None:
+    """`wait=False` (the access check on the event loop): BusyError at once and nothing counted while another
+    connection holds the write lock; `wait=True` (the thread it falls back to) counts once the lock is gone."""
+    store = EventStore(f"sqlite:///{tmp_path / 'events.sqlite'}")
+    other = sqlite3.connect(tmp_path / "events.counters.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another worker in the middle of its count
+    started = time.perf_counter()
+    with pytest.raises(BusyError, match="locked"):
+        store.hit("alice", "score", 60, now=120.5, wait=False)
+    assert time.perf_counter() - started < 1.0  # the lock was not waited for (the waiting engine waits 30 s)
+    other.execute("ROLLBACK")
+    assert store.hit("alice", "score", 60, now=121.0, wait=False) == (1, 59)  # the refused attempt was not counted
+    assert store.hit("alice", "score", 60, now=122.0) == (2, 58)
+    other.close()
+    waiting_only = Prepared(store.counters, sa.select(sa.literal(1)))  # e.g. a server database: always in a thread
+    with pytest.raises(BusyError, match="no connection that never waits"):
+        waiting_only.first_now({})
+    assert waiting_only.first({}) == (1,)
+    store.dispose()
+
+
+def test_only_a_key_verified_before_is_answered_without_scrypt(store: PrincipalStore) -> None:
+    key = store.add("carol", "advisor")
+    assert store.authenticate_now(key) == (False, None)  # new to this worker: scrypt, in a thread
+    assert store.authenticate_now(None) == (True, None)
+    assert store.authenticate_now("hc_000000000000_" + "A" * 43) == (False, None)  # well-formed, never verified
+    principal = store.authenticate(key)
+    assert principal is not None and principal.name == "carol"
+    assert store.authenticate_now(key) == (True, principal)
+    store.revoke("carol")
+    assert store.authenticate_now(key) == (True, None)  # re-read every time: refused on the next request
 
 
 def run_cli(args: list[str], events_url: str) -> subprocess.CompletedProcess:
