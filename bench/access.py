@@ -97,11 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             kind = "score" if path.endswith("/score") or path.endswith("/explanation") else path.split("/")[2]
             return role, kind, clients[role].get(path).status_code
 
-        started = time.perf_counter()
+        started, first_second = time.perf_counter(), time.time()
         with ThreadPoolExecutor(args.concurrency) as pool:
             for result in pool.map(send, requests):
                 statuses[result] += 1
-        seconds = time.perf_counter() - started
+        seconds, last_second = time.perf_counter() - started, time.time()
     finally:
         stop(server)
     responses = sum(statuses.values())
@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                                "from prediction_events")[0]
     population_ok = dict(count(events_url, "select principal, count(*) from audit_log where route = "
                                            "'/v1/population/summary' and status = 200 group by principal"))
-    windows = dict(count(events_url, "select principal, count(distinct window_start) from rate_counters "
-                                     "where bucket = 'population' group by principal"))
+    # the minute windows the run touched (the counters table keeps only the current and the previous one)
+    windows = int(last_second // 60) - int(first_second // 60) + 1
     refused = sum(n for (_, kind, status), n in statuses.items() if kind == "population" and status == 429)
     by_status = Counter()
     for (_, _, status), n in statuses.items():
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         ("events == successful scores, each with its principal", events[0] == events[1] == scored and events[2] == 0),
         ("0 5xx", not any(s >= 500 for s in by_status)),
         ("rate limit holds across workers (at most 60 a minute window, and some refused)",
-         refused > 0 and all(n <= POPULATION_LIMIT * windows.get(p, 0) for p, n in population_ok.items())),
+         refused > 0 and all(n <= POPULATION_LIMIT * windows for n in population_ok.values())),
     ]
     for name, ok in checks:
         print(f"  [{'met' if ok else 'NOT MET'}] {name}")
