@@ -169,7 +169,7 @@ def bench_principal(events_url: str) -> str:
 
 
 def start_api(port: int, workers: int, events_url: str, checked: bool = True,
-              synchronous: str = "FULL") -> subprocess.Popen:
+              synchronous: str = "FULL", log: Path | None = None) -> subprocess.Popen:
     """This API (python -m api serve), or the same without its checks (`bench.unchecked`), on a temporary event
     store, with rate limits far above the benchmark's pace."""
     env = {**os.environ, "HC_API_PORT": str(port), "HC_API_HOST": "127.0.0.1", "HC_API_WORKERS": str(workers),
@@ -182,7 +182,8 @@ def start_api(port: int, workers: int, events_url: str, checked: bool = True,
                [sys.executable, "-m", "uvicorn", "bench.unchecked:create_app", "--factory", "--host", "127.0.0.1",
                 "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
                 "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_S)])
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    output = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - the server's lifetime
+    return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
 def start_mlflow(settings: Settings, model_uri: str, port: int, workers: int) -> subprocess.Popen:
@@ -261,9 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     api_port, mlflow_port, bare_port = free_port(), free_port(), free_port()
     events_url = f"sqlite:///{workdir / 'events.sqlite'}"
     key = bench_principal(events_url)
-    api = start_api(api_port, args.workers, events_url, synchronous=args.synchronous)
+    logs = {"api": workdir / "api.log", "unchecked": workdir / "unchecked.log"}
+    api = start_api(api_port, args.workers, events_url, synchronous=args.synchronous, log=logs["api"])
     bare = start_api(bare_port, args.workers, f"sqlite:///{workdir / 'unchecked.sqlite'}", checked=False,
-                     synchronous=args.synchronous)
+                     synchronous=args.synchronous, log=logs["unchecked"])
     ml = None if args.skip_mlflow else start_mlflow(settings, f"models:/{facts.name}/{facts.version}", mlflow_port,
                                                     args.workers)
     results: list[Result] = []
@@ -288,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(result)
                 print(f"  {target} at {concurrency}: {result.throughput:.1f} req/s, p50 {result.p50_ms:.2f} ms, "
                       f"p99 {result.p99_ms:.2f} ms", flush=True)
+    except RuntimeError as error:  # a server stopped answering: say what it logged before its folder goes
+        print(f"error: {error}", file=sys.stderr)
+        for name, path in logs.items():
+            tail = path.read_text(errors="replace").splitlines()[-15:] if path.exists() else []
+            print(f"--- last lines of the {name} server's log ---\n" + "\n".join(tail), file=sys.stderr)
+        return 1
     finally:
         stop(api)
         stop(bare)
