@@ -168,7 +168,7 @@ def secured(scope: str | None, bucket: str) -> dict[str, Any]:
             "openapi_extra": {SCOPE_HEADER: scope or AUTHENTICATED, "x-rate-limit": bucket}}
 
 
-def principal_of(request: Request) -> Principal:
+async def principal_of(request: Request) -> Principal:
     """The principal the route's access dependency identified."""
     return request.state.principal
 

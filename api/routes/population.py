@@ -20,11 +20,11 @@ Number = Annotated[float | None, Query(ge=-1e12, le=1e12, allow_inf_nan=False)]
 YesNo = Annotated[Literal["yes", "no"] | None, Query()]
 
 
-def group_filters(gender: Text = None, family_status: Text = None, education: Text = None, income_type: Text = None,
-                  occupation: Text = None, housing_type: Text = None, contract_type: Text = None,
-                  owns_car: YesNo = None, owns_realty: YesNo = None, age_min: Number = None, age_max: Number = None,
-                  income_min: Number = None, income_max: Number = None, credit_min: Number = None,
-                  credit_max: Number = None) -> Filters:
+async def group_filters(gender: Text = None, family_status: Text = None, education: Text = None,
+                        income_type: Text = None, occupation: Text = None, housing_type: Text = None,
+                        contract_type: Text = None, owns_car: YesNo = None, owns_realty: YesNo = None,
+                        age_min: Number = None, age_max: Number = None, income_min: Number = None,
+                        income_max: Number = None, credit_min: Number = None, credit_max: Number = None) -> Filters:
     """A group: exact values of categorical variables, inclusive ranges of age, annual income and credit amount."""
     equals = {"gender": gender, "family_status": family_status, "education": education, "income_type": income_type,
               "occupation": occupation, "housing_type": housing_type, "contract_type": contract_type,
