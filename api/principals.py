@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from api.events import EventStore
 from api.prepared import BusyError, Prepared
@@ -193,19 +194,28 @@ class PrincipalStore:
 
     def seed(self, records: list[dict]) -> list[str]:
         """Insert the principals of `records` (`seed_record`: hashes, never keys) that are not there yet, by name;
-        returns the names added. For hosts whose events database starts empty (a container without a volume)."""
+        returns the names added. For hosts whose events database starts empty (a container without a volume).
+
+        Every worker seeds at start-up, at the same moment: each insert gives way to a row already there (no read
+        first, which another worker's insert could make stale).
+
+        Raises:
+            PrincipalError: a record's key id belongs to another principal.
+        """
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         added = []
         with self.engine.begin() as con:
-            present = set(con.execute(sa.select(PRINCIPALS.c.name)).scalars())
             for record in records:
-                if record["name"] in present:
-                    continue
                 granted = scopes_for(record["role"], record.get("scopes"))
-                con.execute(PRINCIPALS.insert(), {
-                    "name": record["name"], "role": record["role"], "scopes": " ".join(sorted(granted)),
-                    "key_id": record["key_id"], "key_hash": record["key_hash"], "subject": record.get("subject"),
-                    "created_at": datetime.now(UTC)})
-                added.append(record["name"])
+                inserted = con.execute(dialect.insert(PRINCIPALS).values(
+                    name=record["name"], role=record["role"], scopes=" ".join(sorted(granted)),
+                    key_id=record["key_id"], key_hash=record["key_hash"], subject=record.get("subject"),
+                    created_at=datetime.now(UTC)).on_conflict_do_nothing())
+                if inserted.rowcount:
+                    added.append(record["name"])
+                elif con.execute(sa.select(PRINCIPALS.c.id).where(PRINCIPALS.c.name == record["name"])).first() is None:
+                    raise PrincipalError(f"HC_PRINCIPALS_SEED: the key id of {record['name']!r} belongs to another "
+                                         "principal")
         if added:
             log.info("principals seeded: %s", ", ".join(added))
         return added

@@ -8,7 +8,9 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,27 @@ def test_a_seed_carries_hashes_only_and_adds_missing_principals_once(store: Prin
     for wrong, message in (("{", "HC_PRINCIPALS_SEED is not JSON"), ('[{"name": "x"}]', "must be a JSON list")):
         with pytest.raises(PrincipalError, match=message):
             parse_seed(wrong)
+
+
+def test_workers_seeding_at_the_same_moment_add_each_principal_once(tmp_path: Path) -> None:
+    """Every worker seeds at start-up: 8 at once on one database, none fails (a UNIQUE error stopped a worker, and
+    uvicorn the whole server), one row; a key id taken by another name is refused by name."""
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    record, key = seed_record("deploy-check", "service")
+    stores = [EventStore(url) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+
+    def seed(events: EventStore) -> list[str]:
+        barrier.wait()
+        return PrincipalStore(events.engine).seed([record])
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        added = list(pool.map(seed, stores))
+    assert sorted(added) == [[]] * 7 + [["deploy-check"]]
+    principals = PrincipalStore(stores[0].engine)
+    assert [p["name"] for p in principals.list()] == ["deploy-check"]
+    assert principals.authenticate(key).name == "deploy-check"
+    with pytest.raises(PrincipalError, match="the key id of 'other' belongs to another principal"):
+        principals.seed([record | {"name": "other"}])
+    for events in stores:
+        events.dispose()
