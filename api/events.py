@@ -128,12 +128,17 @@ def local_file(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:"
 
 
+def upsert_into(engine: sa.Engine, table: sa.Table) -> Any:
+    """An INSERT of `engine`'s dialect that takes ON CONFLICT (SQLite or PostgreSQL, the events databases served)."""
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def counters_url(url: str) -> str:
     """Where the rate-limit counters go: a SQLite file of their own beside a SQLite events database, else the same
     database."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if not local_file(url):
         return url
+    parsed = sa.engine.make_url(url)
     path = Path(parsed.database)
     return str(parsed.set(database=str(path.with_name(f"{path.stem}.counters{path.suffix or '.sqlite'}"))))
 
@@ -151,8 +156,7 @@ class EventStore:
         local = local_file(url)
         self.nowait = make_engine(url, synchronous, 0) if local else None
         self.counters_nowait = counters_nowait = make_engine(counters_url(url), "OFF", 0) if local else None
-        dialect = postgresql if self.counters.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(RATE_COUNTERS).values(
+        upsert = upsert_into(self.counters, RATE_COUNTERS).values(
             principal=sa.bindparam("principal"), bucket=sa.bindparam("bucket"),
             window_start=sa.bindparam("window_start"), count=1)
         self._count_hit = Prepared(self.counters, upsert.on_conflict_do_update(

@@ -27,9 +27,8 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from api.events import EventStore
+from api.events import EventStore, upsert_into
 from api.prepared import BusyError, Prepared
 from common.contracts.events import PRINCIPALS
 from common.settings import Settings
@@ -202,12 +201,11 @@ class PrincipalStore:
         Raises:
             PrincipalError: a record's key id belongs to another principal.
         """
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         added = []
         with self.engine.begin() as con:
             for record in records:
                 granted = scopes_for(record["role"], record.get("scopes"))
-                inserted = con.execute(dialect.insert(PRINCIPALS).values(
+                inserted = con.execute(upsert_into(self.engine, PRINCIPALS).values(
                     name=record["name"], role=record["role"], scopes=" ".join(sorted(granted)),
                     key_id=record["key_id"], key_hash=record["key_hash"], subject=record.get("subject"),
                     created_at=datetime.now(UTC)).on_conflict_do_nothing())
